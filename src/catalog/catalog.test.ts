@@ -1,0 +1,303 @@
+import { createPublicKey } from "node:crypto";
+import { compactVerify, decodeProtectedHeader } from "jose";
+import { beforeAll, expect, it } from "vitest";
+import { describeStores } from "../../test/support/stores.ts";
+import { manualClock } from "../kernel/clock.ts";
+import { isProblem, Problem } from "../kernel/problem.ts";
+import { kernelProblems } from "../kernel/problems.ts";
+import { createKeySet } from "../receipts/index.ts";
+import { type Catalog, createCatalog, type ServiceInput, type SkillInput } from "./index.ts";
+
+const textSchema = {
+  type: "object",
+  properties: { text: { type: "string", maxLength: 10000 } },
+  required: ["text"],
+  additionalProperties: false,
+};
+
+const skill = (key: string, extra: Partial<SkillInput> = {}): SkillInput => ({
+  key,
+  version: "1.0.0",
+  label: key,
+  description: `the ${key} capability`,
+  tags: [],
+  operations: [
+    {
+      name: "run",
+      description: "does it",
+      input_schema: textSchema,
+      output_schema: { type: "object" },
+      examples: [],
+    },
+  ],
+  ...extra,
+});
+
+const service = (
+  name: string,
+  skill_key: string,
+  extra: Partial<ServiceInput> = {},
+): ServiceInput => ({
+  name,
+  version: "1.0.0",
+  skill_key,
+  description: `${name} does ${skill_key}`,
+  company_name: "Acme",
+  execution_mode: "native",
+  endpoints: [
+    { url: "https://provider.example/run", method: "POST", protocols: ["agx"], networks: [] },
+  ],
+  handoff: null,
+  region: "eu-west",
+  tags: ["demo"],
+  pricing: {
+    model: "fixed",
+    asset: "USDC",
+    amount_minor: 10_000n,
+    unit: "request",
+    amount_minor_per_unit: null,
+    minimum_minor: null,
+    notes: [],
+  },
+  rails: ["agx-ledger"],
+  integration_status: "live",
+  maturity: "beta",
+  ...extra,
+});
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "none";
+  } catch (e) {
+    if (isProblem(e)) return e.code;
+    throw e;
+  }
+}
+
+describeStores("catalogue", (store) => {
+  const clock = manualClock(Date.UTC(2026, 10, 1));
+  const keys = createKeySet({ clock, overlap_ms: 1e9, cache_ms: 0 });
+  let catalog: Catalog;
+  const run = <T>(work: (tx: Parameters<Catalog["publishSkill"]>[0]) => Promise<T>) =>
+    store.db.transaction(work);
+  const uniq = Math.random().toString(36).slice(2, 8);
+
+  beforeAll(async () => {
+    await keys.ensure(store.db.kysely);
+    catalog = createCatalog({
+      clock,
+      dialect: store.db.dialect,
+      signQuote: (ex, payload) => keys.signCompact(ex, "agx-quote+jwt", payload),
+      checkUrl: async (url, pointer) => {
+        if (new URL(url).hostname === "10.0.0.1")
+          throw new Problem(kernelProblems.FORBIDDEN, `${pointer} is private`);
+      },
+    });
+    await run(async (tx) => {
+      await catalog.publishSkill(
+        tx,
+        "prn_a",
+        skill(`translate${uniq}.text`, { description: "translate text between languages" }),
+      );
+      await catalog.publishSkill(
+        tx,
+        "prn_a",
+        skill(`storage${uniq}.object`, { description: "store objects durably" }),
+      );
+      await catalog.publishService(
+        tx,
+        "prn_a",
+        service(`lingo-${uniq}`, `translate${uniq}.text`, { tags: ["nlp", "fast"] }),
+      );
+      await catalog.publishService(
+        tx,
+        "prn_b",
+        service(`babel-${uniq}`, `translate${uniq}.text`, {
+          region: "us-east",
+          rails: ["x402"],
+          execution_mode: "external-handoff",
+          handoff: {
+            label: "Sign up",
+            url: "https://babel.example/signup",
+            contact: null,
+            steps: ["create account"],
+          },
+          pricing: {
+            model: "per_unit",
+            asset: "USDC",
+            amount_minor: null,
+            unit: "character",
+            amount_minor_per_unit: 100n,
+            minimum_minor: 5_000n,
+            notes: [],
+          },
+        }),
+      );
+      await catalog.publishService(
+        tx,
+        "prn_b",
+        service(`vault-${uniq}`, `storage${uniq}.object`, {
+          pricing: {
+            model: "fixed",
+            asset: "USDC",
+            amount_minor: 900_000n,
+            unit: "request",
+            amount_minor_per_unit: null,
+            minimum_minor: null,
+            notes: [],
+          },
+        }),
+      );
+    });
+  });
+
+  it("refuses a skill whose input schema does not compile, naming where", async () => {
+    const bad = skill(`bad${uniq}.x`);
+    bad.operations = [
+      {
+        name: "run",
+        description: "",
+        input_schema: { type: "nonsense" },
+        output_schema: {},
+        examples: [],
+      },
+    ];
+    try {
+      await run((tx) => catalog.publishSkill(tx, "prn_a", bad));
+      expect.unreachable();
+    } catch (e) {
+      expect(isProblem(e) && e.code).toBe("CATALOG_SCHEMA_INVALID");
+      expect(isProblem(e) && e.errors?.[0]?.pointer).toBe("/operations/0/input_schema");
+    }
+  });
+
+  it("refuses a duplicate version, a service of an unknown skill and an unsafe endpoint", async () => {
+    expect(
+      await code(run((tx) => catalog.publishSkill(tx, "prn_a", skill(`translate${uniq}.text`)))),
+    ).toBe("CATALOG_SKILL_EXISTS");
+    expect(
+      await code(run((tx) => catalog.publishService(tx, "prn_a", service(`x-${uniq}`, "no.such")))),
+    ).toBe("CATALOG_SKILL_NOT_FOUND");
+    const unsafe = service(`y-${uniq}`, `translate${uniq}.text`, {
+      endpoints: [{ url: "http://10.0.0.1/admin", method: "POST", protocols: [], networks: [] }],
+    });
+    expect(await code(run((tx) => catalog.publishService(tx, "prn_a", unsafe)))).toBe("FORBIDDEN");
+    expect(
+      await code(
+        run((tx) =>
+          catalog.publishService(
+            tx,
+            "prn_b",
+            service(`lingo-${uniq}`, `translate${uniq}.text`, { version: "2.0.0" }),
+          ),
+        ),
+      ),
+    ).toBe("CATALOG_NOT_OWNER");
+  });
+
+  it("publishes a new version as latest while the old version stays readable by id", async () => {
+    const [v1] = await catalog.listServices(
+      store.db.kysely,
+      { provider_id: "prn_a", skill_key: `translate${uniq}.text` },
+      null,
+      10,
+    );
+    const v2 = await run((tx) =>
+      catalog.publishService(
+        tx,
+        "prn_a",
+        service(`lingo-${uniq}`, `translate${uniq}.text`, {
+          version: "1.1.0",
+          description: "lingo now with glossaries",
+          tags: ["nlp", "fast"],
+        }),
+      ),
+    );
+    const listed = await catalog.listServices(store.db.kysely, { provider_id: "prn_a" }, null, 10);
+    expect(listed.map((s) => s.id)).toEqual([v2.id]);
+    const old = await catalog.getService(store.db.kysely, v1?.id ?? "");
+    expect(old).toMatchObject({ version: "1.0.0", latest: false });
+    const found = await catalog.search(store.db.kysely, "glossaries", {}, {});
+    expect(found.map((r) => r.service.id)).toEqual([v2.id]);
+  });
+
+  it("filters by skill, category, tag, provider, rail, execution mode and price range", async () => {
+    const names = async (filter: Parameters<Catalog["listServices"]>[1]) =>
+      (await catalog.listServices(store.db.kysely, filter, null, 50))
+        .map((s) => s.name.split("-")[0])
+        .sort();
+    expect(await names({ skill_key: `translate${uniq}.text` })).toEqual(["babel", "lingo"]);
+    expect(await names({ category: `storage${uniq}` })).toEqual(["vault"]);
+    expect(await names({ tag: "nlp" })).toEqual(["lingo"]);
+    expect(await names({ provider_id: "prn_b" })).toEqual(["babel", "vault"]);
+    expect(await names({ rail: "x402" })).toEqual(["babel"]);
+    expect(await names({ execution_mode: "external-handoff" })).toEqual(["babel"]);
+    expect(
+      await names({ provider_id: "prn_b", price_min_minor: 6_000n, price_max_minor: 1_000_000n }),
+    ).toEqual(["vault"]);
+  });
+
+  it("finds services by full text and ranks them with the searcher's context", async () => {
+    const eu = await catalog.search(
+      store.db.kysely,
+      "translate languages",
+      {},
+      { region: "eu-west" },
+    );
+    expect(eu.map((r) => r.service.name.split("-")[0])).toEqual(["lingo", "babel"]);
+    expect(eu[0]?.reasons).toContain("in region eu-west");
+    const us = await catalog.search(
+      store.db.kysely,
+      "translate languages",
+      {},
+      { region: "us-east" },
+    );
+    expect(us[0]?.service.name.startsWith("babel")).toBe(true);
+    const cheap = await catalog.search(
+      store.db.kysely,
+      "store objects",
+      {},
+      { budget_minor: 100_000n },
+    );
+    expect(cheap).toEqual([]);
+    expect(await code(catalog.search(store.db.kysely, "  ", {}, {}))).toBe("CATALOG_SEARCH_EMPTY");
+  });
+
+  it("quotes a size-priced call from the input, signed by the hub, and expires it", async () => {
+    const [babel] = await catalog.listServices(
+      store.db.kysely,
+      { rail: "x402", skill_key: `translate${uniq}.text` },
+      null,
+      1,
+    );
+    if (!babel) throw new Error("babel missing");
+    const small = await run((tx) => catalog.quote(tx, { service: babel, input: { text: "hi" } }));
+    expect(small.amount_minor).toBe(5_000n); // the minimum
+    const big = await run((tx) =>
+      catalog.quote(tx, { service: babel, input: { text: "é".repeat(120) } }),
+    );
+    expect(big.amount_minor).toBe(12_000n);
+    expect(big.units).toBe(120n);
+    const { kid } = decodeProtectedHeader(big.jws);
+    const jwk = (await keys.published(store.db.kysely)).find((k) => k.kid === kid)?.public_jwk;
+    const pub = createPublicKey({
+      key: { kty: "OKP", crv: "Ed25519", x: jwk?.x ?? "" },
+      format: "jwk",
+    });
+    const verified = await compactVerify(big.jws, pub, { algorithms: ["EdDSA"] });
+    const payload = JSON.parse(new TextDecoder().decode(verified.payload));
+    expect(payload).toMatchObject({
+      jti: big.id,
+      amount_minor: "12000",
+      asset: "USDC",
+      service_id: babel.id,
+    });
+    expect(await code(run((tx) => catalog.quote(tx, { service: babel, input: { text: 5 } })))).toBe(
+      "QUOTE_INPUT_INVALID",
+    );
+    expect((await catalog.liveQuote(store.db.kysely, big.id)).amount_minor).toBe(12_000n);
+    clock.advance(5 * 60_000);
+    expect(await code(catalog.liveQuote(store.db.kysely, big.id))).toBe("QUOTE_EXPIRED");
+  });
+});

@@ -1,0 +1,283 @@
+import type { DialectName, Executor } from "../db/db.ts";
+import type { Clock } from "../kernel/clock.ts";
+import { newId } from "../kernel/ids.ts";
+import { canonicalJson, sha256Hex } from "../kernel/json.ts";
+import { limits } from "../kernel/limits.ts";
+import { Problem } from "../kernel/problem.ts";
+import type { Service, ServiceFilter, Skill, SkillOperation } from "./model.ts";
+import { checkPricing, priceOf } from "./pricing.ts";
+import { catalogProblems } from "./problems.ts";
+import { rankServices, tokensOf } from "./rank.ts";
+import { checkInput, compileSchema } from "./schemas.ts";
+import * as store from "./store.ts";
+
+/** Signs a quote payload as a compact JWS with the hub's key (injected by the composition root). */
+export type QuoteSigner = (ex: Executor, payload: Record<string, unknown>) => Promise<string>;
+
+export interface CatalogDeps {
+  clock: Clock;
+  dialect: DialectName;
+  signQuote: QuoteSigner;
+  /** Refuses outbound URLs that are unsafe (SSRF guard); throws a Problem. */
+  checkUrl: (url: string, pointer: string) => Promise<void>;
+  quote_ttl_ms?: number;
+}
+
+export type SkillInput = Omit<Skill, "id" | "owner_id" | "latest" | "created_at_ms">;
+export type ServiceInput = Omit<
+  Service,
+  "id" | "provider_id" | "latest" | "created_at_ms" | "status" | "p50_latency_ms" | "success_rate"
+>;
+
+/** What a quote promises. */
+export interface Quote {
+  id: string;
+  service_id: string;
+  service: string;
+  skill_key: string;
+  operation: string;
+  amount_minor: bigint;
+  asset: string;
+  units: bigint;
+  input_sha256: string;
+  expires_at_ms: number;
+  jws: string;
+}
+
+function searchTextOf(s: ServiceInput | Service, skill: Skill): string {
+  return [
+    s.name,
+    s.description,
+    s.company_name,
+    s.tags.join(" "),
+    skill.key,
+    skill.label,
+    skill.description,
+    skill.operations.map((o) => `${o.name} ${o.description}`).join(" "),
+  ]
+    .join(" ")
+    .slice(0, 20_000);
+}
+
+/** Skills, services, search and quotes. Writes take the caller's transaction. */
+export function createCatalog(deps: CatalogDeps) {
+  const { clock } = deps;
+  const ttl_ms = deps.quote_ttl_ms ?? limits.quote_ttl_ms;
+
+  async function publishSkill(tx: Executor, owner_id: string, input: SkillInput): Promise<Skill> {
+    input.operations.forEach((op, i) => {
+      compileSchema(op.input_schema, `/operations/${i}/input_schema`);
+      compileSchema(op.output_schema, `/operations/${i}/output_schema`);
+    });
+    const existing = await store.skillByKey(tx, input.key);
+    if (existing && existing.owner_id !== owner_id) {
+      throw new Problem(
+        catalogProblems.CATALOG_NOT_OWNER,
+        `skill ${input.key} belongs to another owner`,
+      );
+    }
+    const skill: Skill = {
+      ...input,
+      id: newId("skl", clock.now_ms()),
+      owner_id,
+      latest: true,
+      created_at_ms: clock.now_ms(),
+    };
+    if (!(await store.insertSkill(tx, skill))) {
+      throw new Problem(
+        catalogProblems.CATALOG_SKILL_EXISTS,
+        `${input.key}@${input.version} exists`,
+      );
+    }
+    return skill;
+  }
+
+  async function requireSkill(ex: Executor, key: string): Promise<Skill> {
+    const skill = await store.skillByKey(ex, key);
+    if (!skill) throw new Problem(catalogProblems.CATALOG_SKILL_NOT_FOUND, `no skill ${key}`);
+    return skill;
+  }
+
+  /** Publishes a service version (a new name, or a new version of the caller's own service). */
+  async function publishService(tx: Executor, provider_id: string, input: ServiceInput) {
+    const skill = await requireSkill(tx, input.skill_key);
+    checkPricing(input.pricing);
+    for (const [i, e] of input.endpoints.entries()) {
+      if (!e.url.startsWith("builtin:")) await deps.checkUrl(e.url, `/endpoints/${i}/url`);
+    }
+    if (input.handoff) await deps.checkUrl(input.handoff.url, "/handoff/url");
+    const previous = await store.serviceByName(tx, input.name);
+    if (previous && previous.provider_id !== provider_id) {
+      throw new Problem(
+        catalogProblems.CATALOG_NOT_OWNER,
+        `service ${input.name} belongs to another provider`,
+      );
+    }
+    const service: Service = {
+      ...input,
+      id: newId("svc", clock.now_ms()),
+      provider_id,
+      status: "active",
+      latest: true,
+      p50_latency_ms: previous?.p50_latency_ms ?? null,
+      success_rate: previous?.success_rate ?? null,
+      created_at_ms: clock.now_ms(),
+    };
+    if (!(await store.insertService(tx, deps.dialect, service, searchTextOf(service, skill)))) {
+      throw new Problem(
+        catalogProblems.CATALOG_SERVICE_EXISTS,
+        `${input.name}@${input.version} exists`,
+      );
+    }
+    return service;
+  }
+
+  async function getService(ex: Executor, id: string): Promise<Service> {
+    const s = await store.getService(ex, id);
+    if (!s) throw new Problem(catalogProblems.CATALOG_SERVICE_NOT_FOUND, `no service ${id}`);
+    return s;
+  }
+
+  /** Retires the caller's service (it stays readable for orders that point at it). */
+  async function retireService(tx: Executor, provider_id: string, id: string): Promise<Service> {
+    const s = await getService(tx, id);
+    if (s.provider_id !== provider_id) {
+      throw new Problem(
+        catalogProblems.CATALOG_NOT_OWNER,
+        `service ${id} belongs to another provider`,
+      );
+    }
+    await store.setServiceStatus(tx, id, "retired");
+    return { ...s, status: "retired" };
+  }
+
+  function operationOf(skill: Skill, name: string | undefined): SkillOperation {
+    const op = name ? skill.operations.find((o) => o.name === name) : skill.operations[0];
+    if (!op) {
+      throw new Problem(
+        catalogProblems.CATALOG_OPERATION_UNKNOWN,
+        `skill ${skill.key} has no operation ${name}`,
+      );
+    }
+    return op;
+  }
+
+  /** Prices one call of a service for an input, signs the promise, and stores it. */
+  async function quote(
+    tx: Executor,
+    spec: {
+      service: Service;
+      operation?: string;
+      input?: unknown;
+      /** Price by declared input size instead of an input (AIMP `?input_size=`). */
+      units?: bigint;
+      requester_id?: string | null;
+    },
+  ): Promise<Quote> {
+    const skill = await requireSkill(tx, spec.service.skill_key);
+    const op = operationOf(skill, spec.operation);
+    if (spec.input !== undefined) checkInput(op.input_schema, spec.input);
+    const price = priceOf(spec.service.pricing, spec.input, spec.units);
+    if (!price) {
+      throw new Problem(
+        catalogProblems.QUOTE_NOT_AVAILABLE,
+        `${spec.service.name} is priced ${spec.service.pricing.model}; ask the provider`,
+      );
+    }
+    const now_ms = clock.now_ms();
+    const id = newId("qt", now_ms);
+    const input_sha256 = sha256Hex(canonicalJson(spec.input ?? null));
+    const expires_at_ms = now_ms + ttl_ms;
+    const jws = await deps.signQuote(tx, {
+      jti: id,
+      sub: spec.requester_id ?? null,
+      service_id: spec.service.id,
+      service: `${spec.service.name}@${spec.service.version}`,
+      skill_key: skill.key,
+      operation: op.name,
+      amount_minor: price.amount_minor.toString(),
+      asset: spec.service.pricing.asset,
+      units: price.units.toString(),
+      input_sha256,
+      iat: Math.floor(now_ms / 1000),
+      exp: Math.floor(expires_at_ms / 1000),
+    });
+    await store.insertQuote(tx, {
+      id,
+      service_id: spec.service.id,
+      operation: op.name,
+      amount_minor: price.amount_minor,
+      asset: spec.service.pricing.asset,
+      input_sha256,
+      requester_id: spec.requester_id ?? null,
+      jws,
+      expires_at_ms,
+      created_at_ms: now_ms,
+    });
+    return {
+      id,
+      service_id: spec.service.id,
+      service: `${spec.service.name}@${spec.service.version}`,
+      skill_key: skill.key,
+      operation: op.name,
+      amount_minor: price.amount_minor,
+      asset: spec.service.pricing.asset,
+      units: price.units,
+      input_sha256,
+      expires_at_ms,
+      jws,
+    };
+  }
+
+  /** A stored quote that is still valid; QUOTE_EXPIRED when stale (orders call this). */
+  async function liveQuote(ex: Executor, id: string) {
+    const q = await store.getQuote(ex, id);
+    if (!q) throw new Problem(catalogProblems.QUOTE_NOT_FOUND, `no quote ${id}`);
+    if (q.expires_at_ms <= clock.now_ms()) {
+      throw new Problem(catalogProblems.QUOTE_EXPIRED, `quote ${id} expired; ask for a new one`);
+    }
+    return q;
+  }
+
+  /** Full-text search with filters, ranked with the searcher's context. */
+  async function search(
+    ex: Executor,
+    query: string,
+    filter: ServiceFilter,
+    context: Parameters<typeof rankServices>[1],
+  ) {
+    const tokens = tokensOf(query);
+    if (tokens.length === 0 && !filter.skill_key && !filter.category) {
+      throw new Problem(
+        catalogProblems.CATALOG_SEARCH_EMPTY,
+        "give a query, a skill key or a category",
+      );
+    }
+    const candidates = tokens.length
+      ? await store.searchServices(ex, deps.dialect, tokens, filter, limits.search_candidates_max)
+      : (await store.listServices(ex, filter, null, limits.search_candidates_max)).map(
+          (service) => ({ service, relevance: 0.5 }),
+        );
+    return rankServices(candidates, context);
+  }
+
+  return {
+    publishSkill,
+    publishService,
+    retireService,
+    getService,
+    requireSkill,
+    operationOf,
+    quote,
+    liveQuote,
+    search,
+    getSkill: store.skillByKey,
+    /** The latest version of a service by name (null when none). */
+    serviceByName: store.serviceByName,
+    listSkills: store.listSkills,
+    listServices: store.listServices,
+    countServices: store.countServices,
+  };
+}
+
+export type Catalog = ReturnType<typeof createCatalog>;

@@ -1,0 +1,74 @@
+import { sql } from "kysely";
+import type { AgxMigration } from "../db/migrate.ts";
+
+/** Skills, services (versioned), their full-text index, and quotes. */
+export const catalogMigrations: Record<string, AgxMigration> = {
+  "0400_catalog": {
+    async up(db, dialect) {
+      await db.schema
+        .createTable("catalog_skills")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("key", "text", (c) => c.notNull())
+        .addColumn("version", "text", (c) => c.notNull())
+        .addColumn("label", "text", (c) => c.notNull())
+        .addColumn("description", "text", (c) => c.notNull())
+        .addColumn("tags", "text", (c) => c.notNull())
+        .addColumn("operations", "text", (c) => c.notNull())
+        .addColumn("owner_id", "text", (c) => c.notNull())
+        .addColumn("latest", "integer", (c) => c.notNull())
+        .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+        .addUniqueConstraint("catalog_skills_key_version", ["key", "version"])
+        .execute();
+      await db.schema
+        .createTable("catalog_services")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("version", "text", (c) => c.notNull())
+        .addColumn("provider_id", "text", (c) => c.notNull())
+        .addColumn("skill_key", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("search_text", "text", (c) => c.notNull())
+        .addColumn("region", "text", (c) => c.notNull())
+        .addColumn("execution_mode", "text", (c) => c.notNull())
+        .addColumn("price_minor", "bigint")
+        .addColumn("asset", "text", (c) => c.notNull())
+        .addColumn("rails", "text", (c) => c.notNull())
+        .addColumn("tags", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("latest", "integer", (c) => c.notNull())
+        .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+        .addUniqueConstraint("catalog_services_name_version", ["name", "version"])
+        .execute();
+      await db.schema
+        .createIndex("catalog_services_latest")
+        .on("catalog_services")
+        .columns(["latest", "status", "skill_key"])
+        .execute();
+      if (dialect === "postgres") {
+        await sql`alter table catalog_services add column search_tsv tsvector
+          generated always as (to_tsvector('simple', search_text)) stored`.execute(db);
+        await sql`create index catalog_services_fts on catalog_services using gin (search_tsv)`.execute(
+          db,
+        );
+      } else {
+        await sql`create virtual table catalog_services_fts using fts5(
+          service_id unindexed, search_text, tokenize = 'unicode61 remove_diacritics 2')`.execute(
+          db,
+        );
+      }
+      await db.schema
+        .createTable("catalog_quotes")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("service_id", "text", (c) => c.notNull())
+        .addColumn("operation", "text", (c) => c.notNull())
+        .addColumn("amount_minor", "bigint", (c) => c.notNull())
+        .addColumn("asset", "text", (c) => c.notNull())
+        .addColumn("input_sha256", "text", (c) => c.notNull())
+        .addColumn("requester_id", "text")
+        .addColumn("jws", "text", (c) => c.notNull())
+        .addColumn("expires_at_ms", "bigint", (c) => c.notNull())
+        .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
+};

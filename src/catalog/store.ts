@@ -1,0 +1,297 @@
+import { sql } from "kysely";
+import { type DialectName, type Executor, num, tablesOf } from "../db/db.ts";
+import type { Service, ServiceFilter, Skill } from "./model.ts";
+import { serviceFromJson, serviceToJson } from "./serialize.ts";
+
+type Int = number | bigint;
+
+interface SkillRow {
+  id: string;
+  key: string;
+  version: string;
+  label: string;
+  description: string;
+  tags: string;
+  operations: string;
+  owner_id: string;
+  latest: Int;
+  created_at_ms: Int;
+}
+
+interface ServiceRow {
+  id: string;
+  name: string;
+  version: string;
+  provider_id: string;
+  skill_key: string;
+  body: string;
+  search_text: string;
+  region: string;
+  execution_mode: string;
+  price_minor: Int | null;
+  asset: string;
+  rails: string;
+  tags: string;
+  status: string;
+  latest: Int;
+  created_at_ms: Int;
+}
+
+interface QuoteRow {
+  id: string;
+  service_id: string;
+  operation: string;
+  amount_minor: Int;
+  asset: string;
+  input_sha256: string;
+  requester_id: string | null;
+  jws: string;
+  expires_at_ms: Int;
+  created_at_ms: Int;
+}
+
+interface CatalogTables {
+  catalog_skills: SkillRow;
+  catalog_services: ServiceRow;
+  catalog_quotes: QuoteRow;
+  catalog_services_fts: { service_id: string; search_text: string };
+}
+
+const q = (ex: Executor) => tablesOf<CatalogTables>(ex);
+
+function toSkill(row: SkillRow): Skill {
+  return {
+    id: row.id,
+    key: row.key,
+    version: row.version,
+    label: row.label,
+    description: row.description,
+    tags: JSON.parse(row.tags) as string[],
+    operations: JSON.parse(row.operations) as Skill["operations"],
+    owner_id: row.owner_id,
+    latest: num(row.latest) === 1,
+    created_at_ms: num(row.created_at_ms),
+  };
+}
+
+const toService = (row: ServiceRow): Service => ({
+  ...serviceFromJson(row.body),
+  status: row.status as Service["status"],
+  latest: num(row.latest) === 1,
+});
+
+/** Inserts a skill version, making it the latest; false when (key, version) exists. */
+export async function insertSkill(ex: Executor, s: Skill): Promise<boolean> {
+  const r = await q(ex)
+    .insertInto("catalog_skills")
+    .values({
+      ...s,
+      tags: JSON.stringify(s.tags),
+      operations: JSON.stringify(s.operations),
+      latest: 1,
+    })
+    .onConflict((oc) => oc.columns(["key", "version"]).doNothing())
+    .executeTakeFirst();
+  if (Number(r.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
+  await q(ex)
+    .updateTable("catalog_skills")
+    .set({ latest: 0 })
+    .where("key", "=", s.key)
+    .where("id", "!=", s.id)
+    .execute();
+  return true;
+}
+
+export async function skillByKey(ex: Executor, key: string, version?: string) {
+  let query = q(ex).selectFrom("catalog_skills").selectAll().where("key", "=", key);
+  query = version ? query.where("version", "=", version) : query.where("latest", "=", 1);
+  const row = await query.executeTakeFirst();
+  return row ? toSkill(row) : null;
+}
+
+export async function listSkills(ex: Executor, after: string | null, limit: number) {
+  let query = q(ex).selectFrom("catalog_skills").selectAll().where("latest", "=", 1);
+  if (after) query = query.where("id", ">", after);
+  return (await query.orderBy("id").limit(limit).execute()).map(toSkill);
+}
+
+/** Inserts a service version as the latest, keeping the full-text index on latest rows only. */
+export async function insertService(
+  ex: Executor,
+  dialect: DialectName,
+  s: Service,
+  search_text: string,
+): Promise<boolean> {
+  const r = await q(ex)
+    .insertInto("catalog_services")
+    .values({
+      id: s.id,
+      name: s.name,
+      version: s.version,
+      provider_id: s.provider_id,
+      skill_key: s.skill_key,
+      body: serviceToJson(s),
+      search_text,
+      region: s.region,
+      execution_mode: s.execution_mode,
+      price_minor: s.pricing.amount_minor ?? s.pricing.minimum_minor,
+      asset: s.pricing.asset,
+      rails: JSON.stringify(s.rails),
+      tags: JSON.stringify(s.tags),
+      status: s.status,
+      latest: 1,
+      created_at_ms: s.created_at_ms,
+    })
+    .onConflict((oc) => oc.columns(["name", "version"]).doNothing())
+    .executeTakeFirst();
+  if (Number(r.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
+  const older = await q(ex)
+    .updateTable("catalog_services")
+    .set({ latest: 0 })
+    .where("name", "=", s.name)
+    .where("id", "!=", s.id)
+    .where("latest", "=", 1)
+    .returning("id")
+    .execute();
+  if (dialect === "sqlite") {
+    for (const o of older) {
+      await q(ex).deleteFrom("catalog_services_fts").where("service_id", "=", o.id).execute();
+    }
+    await q(ex)
+      .insertInto("catalog_services_fts")
+      .values({ service_id: s.id, search_text })
+      .execute();
+  }
+  return true;
+}
+
+export async function getService(ex: Executor, id: string): Promise<Service | null> {
+  const row = await q(ex)
+    .selectFrom("catalog_services")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row ? toService(row) : null;
+}
+
+export async function serviceByName(ex: Executor, name: string): Promise<Service | null> {
+  const row = await q(ex)
+    .selectFrom("catalog_services")
+    .selectAll()
+    .where("name", "=", name)
+    .where("latest", "=", 1)
+    .executeTakeFirst();
+  return row ? toService(row) : null;
+}
+
+export async function setServiceStatus(ex: Executor, id: string, status: Service["status"]) {
+  await q(ex).updateTable("catalog_services").set({ status }).where("id", "=", id).execute();
+}
+
+/** Escapes LIKE wildcards so a tag or rail is matched literally inside its JSON array. */
+function likeJsonString(value: string): string {
+  return `%${JSON.stringify(value).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a Kysely query over the services table.
+function applyFilter<QB extends { where: (...args: any[]) => QB }>(
+  query: QB,
+  f: ServiceFilter,
+): QB {
+  let out = query;
+  if (f.skill_key) out = out.where("s.skill_key", "=", f.skill_key);
+  if (f.category) out = out.where("s.skill_key", "like", `${f.category.replace(/[\\%_]/g, "")}.%`);
+  if (f.provider_id) out = out.where("s.provider_id", "=", f.provider_id);
+  if (f.region) out = out.where("s.region", "=", f.region);
+  if (f.execution_mode) out = out.where("s.execution_mode", "=", f.execution_mode);
+  if (f.tag) out = out.where(sql<boolean>`s.tags like ${likeJsonString(f.tag)} escape '\\'`);
+  if (f.rail) out = out.where(sql<boolean>`s.rails like ${likeJsonString(f.rail)} escape '\\'`);
+  if (f.price_min_minor !== undefined) out = out.where("s.price_minor", ">=", f.price_min_minor);
+  if (f.price_max_minor !== undefined) out = out.where("s.price_minor", "<=", f.price_max_minor);
+  return out;
+}
+
+/** Latest active services matching the filter, by id, after a cursor. */
+export async function listServices(
+  ex: Executor,
+  filter: ServiceFilter,
+  after: string | null,
+  limit: number,
+): Promise<Service[]> {
+  let query = q(ex)
+    .selectFrom("catalog_services as s")
+    .selectAll("s")
+    .where("s.latest", "=", 1)
+    .where("s.status", "=", "active");
+  query = applyFilter(query, filter);
+  if (after) query = query.where("s.id", ">", after);
+  return (await query.orderBy("s.id").limit(limit).execute()).map(toService);
+}
+
+/**
+ * Full-text candidates with a relevance in (0, 1]: FTS5 bm25 on SQLite, ts_rank over a tsvector
+ * on PostgreSQL. `tokens` are already reduced to letters and digits.
+ */
+export async function searchServices(
+  ex: Executor,
+  dialect: DialectName,
+  tokens: string[],
+  filter: ServiceFilter,
+  limit: number,
+): Promise<{ service: Service; relevance: number }[]> {
+  if (dialect === "sqlite") {
+    const match = tokens.map((t) => `"${t}"*`).join(" OR ");
+    let query = q(ex)
+      .selectFrom("catalog_services_fts as f")
+      .innerJoin("catalog_services as s", "s.id", "f.service_id")
+      .selectAll("s")
+      .select(sql<number>`bm25(catalog_services_fts)`.as("rank"))
+      .where(sql<boolean>`catalog_services_fts match ${match}`)
+      .where("s.latest", "=", 1)
+      .where("s.status", "=", "active");
+    query = applyFilter(query, filter);
+    const rows = await query.orderBy("rank").limit(limit).execute();
+    return rows.map((r) => {
+      const score = -Number(r.rank);
+      return { service: toService(r), relevance: score / (1 + score) };
+    });
+  }
+  const tsquery = tokens.map((t) => `${t}:*`).join(" | ");
+  let query = q(ex)
+    .selectFrom("catalog_services as s")
+    .selectAll("s")
+    .select(sql<number>`ts_rank(s.search_tsv, to_tsquery('simple', ${tsquery}))`.as("rank"))
+    .where(sql<boolean>`s.search_tsv @@ to_tsquery('simple', ${tsquery})`)
+    .where("s.latest", "=", 1)
+    .where("s.status", "=", "active");
+  query = applyFilter(query, filter);
+  const rows = await query.orderBy("rank", "desc").limit(limit).execute();
+  return rows.map((r) => {
+    const score = Number(r.rank) * 10;
+    return { service: toService(r as unknown as ServiceRow), relevance: score / (1 + score) };
+  });
+}
+
+export async function insertQuote(ex: Executor, row: QuoteRow): Promise<void> {
+  await q(ex).insertInto("catalog_quotes").values(row).execute();
+}
+
+export async function getQuote(ex: Executor, id: string) {
+  const row = await q(ex)
+    .selectFrom("catalog_quotes")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!row) return null;
+  return { ...row, amount_minor: BigInt(row.amount_minor), expires_at_ms: num(row.expires_at_ms) };
+}
+
+export async function countServices(ex: Executor): Promise<number> {
+  const row = await q(ex)
+    .selectFrom("catalog_services")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("latest", "=", 1)
+    .where("status", "=", "active")
+    .executeTakeFirstOrThrow();
+  return num(row.n as Int);
+}

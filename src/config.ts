@@ -1,0 +1,371 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { limits } from "./kernel/limits.ts";
+import { type Asset, defaultAssets } from "./kernel/money.ts";
+
+/**
+ * The hub's configuration: defaults < `agx.config.json` (in the working directory or
+ * AGX_CONFIG) < environment < command-line flags. Parsed once at start; in production, unsafe
+ * settings refuse to start instead of warning.
+ */
+export interface Config {
+  env: "development" | "test" | "production";
+  host: string;
+  /** 0 picks any free port; the chosen URL is logged. */
+  port: number;
+  /** The URL clients reach the hub at (links, manifests); derived from host/port when unset. */
+  public_url: string | null;
+  data_dir: string;
+  /** postgres://… selects PostgreSQL; unset means the embedded SQLite file in `data_dir`. */
+  database_url: string | null;
+  /** PostgreSQL schema to use (tests run each in their own). */
+  database_schema: string | null;
+  log_level: string;
+  /** An operator admin key to register instead of generating one on first start. */
+  admin_key: string | null;
+  assets: Asset[];
+  idempotency_retention_ms: number;
+  /** Trust X-Forwarded-For from a reverse proxy (needed for per-IP limits behind one). */
+  trust_proxy: boolean;
+  /** Run background workers (outbox, expiry) in this process. */
+  workers: boolean;
+  /** Encrypts secrets at rest (receipt signing keys). Required in production. */
+  secret_key: string | null;
+  /** The profile new receipts are signed in; both always verify. */
+  receipt_profile: "peac-0.9" | "peac-wire-0.2";
+  /** How often the receipt signing key rotates (seed: 30 days). */
+  receipt_key_rotation_ms: number;
+  /** How long a retired key stays published (seed: 7-day grace; upstream: ≥ 30 days). */
+  receipt_key_overlap_ms: number;
+  /** Outbound URLs (provider endpoints, webhooks, peers): hosts allowed to be non-public. */
+  outbound_allow_hosts: string[];
+  /** Let outbound URLs reach private ranges (a lab network); metadata addresses never. */
+  outbound_allow_private: boolean;
+  /** The hub's access policy file (peac.txt, either profile); unset serves an open default. */
+  peac_txt: string | null;
+  /** DPoP-bound keys must echo a server nonce (RFC 9449 §8): shorter replay windows. */
+  dpop_require_nonce: boolean;
+  /** How long a provider may take per call; interrupted runs are recovered after twice this. */
+  execution_timeout_ms: number;
+  /** HS256 secret of agent pairing tokens; required in production. */
+  pairing_token_secret: string | null;
+  /** The previous pairing secret, still accepted until `pairing_token_previous_until_ms`. */
+  pairing_token_secret_previous: string | null;
+  pairing_token_previous_until_ms: number | null;
+  /** ERC-1056 controller lookups (identityOwner) for machine identities, all or none. */
+  erc1056_rpc_url: string | null;
+  erc1056_registry: string | null;
+  erc1056_chain_id: number | null;
+  /** The hub's fee on every settled order, in basis points (100 = 1 %). */
+  hub_fee_bps: number;
+  /** x402: the address paid for x402 purchases; unset means x402 is not offered. */
+  x402_pay_to: string | null;
+  /** x402: CAIP-2 network and ERC-20 asset (default Base mainnet USDC). */
+  x402_network: string;
+  x402_asset: string;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Source = Record<string, string | undefined>;
+export type ConfigOverrides = Partial<Config>;
+
+const FILE_KEYS = new Set<keyof Config>([
+  "env",
+  "host",
+  "port",
+  "public_url",
+  "data_dir",
+  "database_url",
+  "database_schema",
+  "log_level",
+  "admin_key",
+  "assets",
+  "idempotency_retention_ms",
+  "trust_proxy",
+  "workers",
+]);
+
+function readFileConfig(env: Source, cwd: string): ConfigOverrides {
+  const path = env.AGX_CONFIG ? resolve(cwd, env.AGX_CONFIG) : join(cwd, "agx.config.json");
+  if (!existsSync(path)) {
+    if (env.AGX_CONFIG) throw new ConfigError(`config file ${path} does not exist`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold a JSON object`);
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!FILE_KEYS.has(key as keyof Config)) throw new ConfigError(`unknown config key "${key}"`);
+  }
+  return parsed as ConfigOverrides;
+}
+
+function parsePort(text: string, name: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigError(`${name} must be a port number 0–65535, got "${text}"`);
+  }
+  return port;
+}
+
+function parseBool(text: string, name: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(text)) return true;
+  if (/^(0|false|no|off)$/i.test(text)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${text}"`);
+}
+
+const DAY_MS = 86_400_000;
+
+function parseDays(text: string, name: string): number {
+  const days = Number(text);
+  if (!Number.isFinite(days) || days <= 0 || days > 3650) {
+    throw new ConfigError(`${name} must be a number of days (0–3650], got "${text}"`);
+  }
+  return Math.round(days * DAY_MS);
+}
+
+function fromEnv(env: Source): ConfigOverrides {
+  const out: ConfigOverrides = {};
+  const e = (k: string) => (env[k] === undefined || env[k] === "" ? undefined : env[k]);
+  const mode = e("AGX_ENV") ?? e("NODE_ENV");
+  if (mode) out.env = mode as Config["env"];
+  if (e("AGX_HOST")) out.host = e("AGX_HOST") as string;
+  const port = e("AGX_PORT") ?? e("PORT");
+  if (port) out.port = parsePort(port, "AGX_PORT");
+  if (e("AGX_PUBLIC_URL")) out.public_url = e("AGX_PUBLIC_URL") as string;
+  if (e("AGX_DATA_DIR")) out.data_dir = e("AGX_DATA_DIR") as string;
+  if (e("DATABASE_URL")) out.database_url = e("DATABASE_URL") as string;
+  if (e("AGX_DB_SCHEMA")) out.database_schema = e("AGX_DB_SCHEMA") as string;
+  if (e("AGX_LOG_LEVEL")) out.log_level = e("AGX_LOG_LEVEL") as string;
+  if (e("AGX_ADMIN_KEY")) out.admin_key = e("AGX_ADMIN_KEY") as string;
+  if (e("AGX_TRUST_PROXY"))
+    out.trust_proxy = parseBool(e("AGX_TRUST_PROXY") as string, "AGX_TRUST_PROXY");
+  if (e("AGX_WORKERS")) out.workers = parseBool(e("AGX_WORKERS") as string, "AGX_WORKERS");
+  if (e("AGX_SECRET_KEY")) out.secret_key = e("AGX_SECRET_KEY") as string;
+  if (e("AGX_RECEIPT_PROFILE")) {
+    out.receipt_profile = e("AGX_RECEIPT_PROFILE") as Config["receipt_profile"];
+  }
+  if (e("AGX_PEAC_TXT")) out.peac_txt = e("AGX_PEAC_TXT") as string;
+  if (e("AGX_PAIRING_TOKEN_SECRET"))
+    out.pairing_token_secret = e("AGX_PAIRING_TOKEN_SECRET") as string;
+  if (e("AGX_PAIRING_TOKEN_SECRET_PREVIOUS")) {
+    out.pairing_token_secret_previous = e("AGX_PAIRING_TOKEN_SECRET_PREVIOUS") as string;
+  }
+  const until = e("AGX_PAIRING_TOKEN_PREVIOUS_UNTIL");
+  if (until) {
+    const ms = Date.parse(until);
+    if (Number.isNaN(ms))
+      throw new ConfigError("AGX_PAIRING_TOKEN_PREVIOUS_UNTIL must be an ISO time");
+    out.pairing_token_previous_until_ms = ms;
+  }
+  if (e("AGX_ERC1056_RPC_URL")) out.erc1056_rpc_url = e("AGX_ERC1056_RPC_URL") as string;
+  if (e("AGX_ERC1056_REGISTRY")) out.erc1056_registry = e("AGX_ERC1056_REGISTRY") as string;
+  const chain = e("AGX_ERC1056_CHAIN_ID");
+  if (chain) {
+    const id = Number(chain);
+    if (!Number.isInteger(id) || id <= 0)
+      throw new ConfigError("AGX_ERC1056_CHAIN_ID must be a chain id");
+    out.erc1056_chain_id = id;
+  }
+  const nonce = e("AGX_DPOP_REQUIRE_NONCE");
+  if (nonce) out.dpop_require_nonce = parseBool(nonce, "AGX_DPOP_REQUIRE_NONCE");
+  const execMs = e("AGX_EXECUTION_TIMEOUT_MS");
+  if (execMs) {
+    const ms = Number(execMs);
+    if (!Number.isInteger(ms) || ms < 100 || ms > 600_000) {
+      throw new ConfigError("AGX_EXECUTION_TIMEOUT_MS must be 100–600000");
+    }
+    out.execution_timeout_ms = ms;
+  }
+  const fee = e("AGX_HUB_FEE_BPS");
+  if (fee) {
+    const bps = Number(fee);
+    if (!Number.isInteger(bps))
+      throw new ConfigError(`AGX_HUB_FEE_BPS must be an integer, got "${fee}"`);
+    out.hub_fee_bps = bps;
+  }
+  if (e("AGX_X402_PAY_TO")) out.x402_pay_to = e("AGX_X402_PAY_TO") as string;
+  if (e("AGX_X402_NETWORK")) out.x402_network = e("AGX_X402_NETWORK") as string;
+  if (e("AGX_X402_ASSET")) out.x402_asset = e("AGX_X402_ASSET") as string;
+  const hosts = e("AGX_OUTBOUND_ALLOW_HOSTS");
+  if (hosts)
+    out.outbound_allow_hosts = hosts
+      .split(",")
+      .map((h) => h.trim())
+      .filter(Boolean);
+  const priv = e("AGX_OUTBOUND_ALLOW_PRIVATE");
+  if (priv) out.outbound_allow_private = parseBool(priv, "AGX_OUTBOUND_ALLOW_PRIVATE");
+  const rotation = e("AGX_RECEIPT_KEY_ROTATION_DAYS");
+  if (rotation) out.receipt_key_rotation_ms = parseDays(rotation, "AGX_RECEIPT_KEY_ROTATION_DAYS");
+  const overlap = e("AGX_RECEIPT_KEY_OVERLAP_DAYS");
+  if (overlap) out.receipt_key_overlap_ms = parseDays(overlap, "AGX_RECEIPT_KEY_OVERLAP_DAYS");
+  return out;
+}
+
+/** Builds the configuration from defaults, file, environment and flags, then checks it. */
+export function loadConfig(
+  options: { env?: Source; cwd?: string; overrides?: ConfigOverrides } = {},
+): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const defaults: Config = {
+    env: "development",
+    host: "127.0.0.1",
+    port: 8402,
+    public_url: null,
+    data_dir: "./data",
+    database_url: null,
+    database_schema: null,
+    log_level: "info",
+    admin_key: null,
+    assets: [...defaultAssets],
+    idempotency_retention_ms: limits.idempotency_retention_ms,
+    trust_proxy: false,
+    workers: true,
+    secret_key: null,
+    receipt_profile: "peac-0.9",
+    receipt_key_rotation_ms: 30 * DAY_MS,
+    // The safer of the two conventions: upstream PEAC's ≥ 30 days rather than the seed's 7.
+    receipt_key_overlap_ms: 30 * DAY_MS,
+    outbound_allow_hosts: [],
+    outbound_allow_private: false,
+    peac_txt: null,
+    hub_fee_bps: 100,
+    dpop_require_nonce: false,
+    pairing_token_secret: null,
+    pairing_token_secret_previous: null,
+    pairing_token_previous_until_ms: null,
+    erc1056_rpc_url: null,
+    erc1056_registry: null,
+    erc1056_chain_id: null,
+    execution_timeout_ms: limits.execution_timeout_ms,
+    x402_pay_to: null,
+    x402_network: "eip155:8453",
+    x402_asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+  };
+  const merged: Config = {
+    ...defaults,
+    ...readFileConfig(env, cwd),
+    ...fromEnv(env),
+    ...stripUndefined(options.overrides ?? {}),
+  };
+  merged.data_dir = resolve(cwd, merged.data_dir);
+  if (merged.peac_txt !== null) merged.peac_txt = resolve(cwd, merged.peac_txt);
+  checkConfig(merged);
+  return merged;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Refuses contradictory settings always, and unsafe ones in production. */
+export function checkConfig(c: Config): void {
+  if (!["development", "test", "production"].includes(c.env)) {
+    throw new ConfigError(`AGX_ENV must be development, test or production, got "${c.env}"`);
+  }
+  if (c.database_url !== null && !/^postgres(ql)?:\/\//.test(c.database_url)) {
+    throw new ConfigError("DATABASE_URL must be a postgres:// URL");
+  }
+  if (c.admin_key !== null && !/^sk_agx_[A-Za-z0-9_-]{32,128}$/.test(c.admin_key)) {
+    throw new ConfigError(
+      "AGX_ADMIN_KEY must look like sk_agx_ followed by 32+ url-safe characters",
+    );
+  }
+  for (const a of c.assets) {
+    if (
+      !/^[A-Z0-9]{2,12}$/.test(a.code) ||
+      !Number.isInteger(a.decimals) ||
+      a.decimals < 0 ||
+      a.decimals > limits.asset_decimals_max
+    ) {
+      throw new ConfigError(
+        `asset ${JSON.stringify(a)} needs an upper-case code and 0–12 decimals`,
+      );
+    }
+  }
+  if (c.receipt_profile !== "peac-0.9" && c.receipt_profile !== "peac-wire-0.2") {
+    throw new ConfigError("AGX_RECEIPT_PROFILE must be peac-0.9 or peac-wire-0.2");
+  }
+  if (c.secret_key !== null && c.secret_key.length < 32) {
+    throw new ConfigError("AGX_SECRET_KEY must be at least 32 characters");
+  }
+  if (
+    !Number.isInteger(c.hub_fee_bps) ||
+    c.hub_fee_bps < 0 ||
+    c.hub_fee_bps > limits.hub_fee_bps_max
+  ) {
+    throw new ConfigError(`AGX_HUB_FEE_BPS must be 0–${limits.hub_fee_bps_max}`);
+  }
+  for (const [name, secret] of [
+    ["AGX_PAIRING_TOKEN_SECRET", c.pairing_token_secret],
+    ["AGX_PAIRING_TOKEN_SECRET_PREVIOUS", c.pairing_token_secret_previous],
+  ] as const) {
+    if (secret !== null && secret.length < 32)
+      throw new ConfigError(`${name} must be ≥ 32 characters`);
+  }
+  if ((c.pairing_token_secret_previous === null) !== (c.pairing_token_previous_until_ms === null)) {
+    throw new ConfigError("set AGX_PAIRING_TOKEN_SECRET_PREVIOUS and …_PREVIOUS_UNTIL together");
+  }
+  const erc = [c.erc1056_rpc_url, c.erc1056_registry, c.erc1056_chain_id];
+  if (erc.some((v) => v !== null) && erc.some((v) => v === null)) {
+    throw new ConfigError("set AGX_ERC1056_RPC_URL, _REGISTRY and _CHAIN_ID together");
+  }
+  if (c.erc1056_registry !== null && !/^0x[0-9a-fA-F]{40}$/.test(c.erc1056_registry)) {
+    throw new ConfigError("AGX_ERC1056_REGISTRY must be a 0x address");
+  }
+  const address = /^0x[0-9a-fA-F]{40}$/;
+  if (c.x402_pay_to !== null && !address.test(c.x402_pay_to)) {
+    throw new ConfigError("AGX_X402_PAY_TO must be a 0x-prefixed 20-byte address");
+  }
+  if (!address.test(c.x402_asset)) throw new ConfigError("AGX_X402_ASSET must be a token address");
+  if (!/^eip155:[0-9]{1,12}$/.test(c.x402_network)) {
+    throw new ConfigError("AGX_X402_NETWORK must be a CAIP-2 eip155:<chain id>");
+  }
+  if (c.public_url !== null) {
+    let url: URL;
+    try {
+      url = new URL(c.public_url);
+    } catch {
+      throw new ConfigError(`AGX_PUBLIC_URL "${c.public_url}" is not a URL`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new ConfigError("AGX_PUBLIC_URL must be http(s)");
+    }
+  }
+  if (c.env === "production") {
+    if (c.public_url === null || !c.public_url.startsWith("https://")) {
+      throw new ConfigError("production needs AGX_PUBLIC_URL with https://");
+    }
+    if (c.secret_key === null) {
+      throw new ConfigError("production needs AGX_SECRET_KEY (encrypts receipt keys at rest)");
+    }
+    if (c.pairing_token_secret === null) {
+      throw new ConfigError(
+        "production needs AGX_PAIRING_TOKEN_SECRET (signs agent pairing tokens)",
+      );
+    }
+    if (c.outbound_allow_private) {
+      throw new ConfigError(
+        "production refuses AGX_OUTBOUND_ALLOW_PRIVATE; allow-list hosts instead",
+      );
+    }
+    if (c.log_level === "trace" || c.log_level === "debug") {
+      throw new ConfigError("production refuses debug/trace logging (it may log request bodies)");
+    }
+  }
+}
+
+/** The SQLite file used when no DATABASE_URL is set. */
+export function sqliteFileOf(c: Config): string {
+  return join(c.data_dir, "agx.db");
+}

@@ -1,0 +1,148 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import pg from "pg";
+
+/** Which engine a database runs on. */
+export type DialectName = "sqlite" | "postgres";
+
+/**
+ * Anything that runs queries: the database itself or an open transaction. Module stores narrow it
+ * to their own tables with `tablesOf`, so a module never types another module's table names.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the table map is narrowed per module.
+export type Executor = Kysely<any>;
+// biome-ignore lint/suspicious/noExplicitAny: see Executor.
+export type Tx = Transaction<any>;
+
+/** A module store's view of the executor, typed to that module's tables. */
+export function tablesOf<T>(executor: Executor): Kysely<T> {
+  return executor as unknown as Kysely<T>;
+}
+
+/** An open database: the query builder, its dialect and a transaction helper. */
+export interface Database {
+  readonly kysely: Executor;
+  readonly dialect: DialectName;
+  /** Where it lives, safe to log (no password). */
+  readonly describe: string;
+  /** The PostgreSQL schema the connection works in, when not the default. */
+  readonly schema?: string;
+  /** Runs `work` in one transaction (READ COMMITTED on PostgreSQL; serialized on SQLite). */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Round-trips a trivial query; throws when the database is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where to open the database. */
+export type DatabaseTarget =
+  | { kind: "sqlite"; file: string }
+  | { kind: "postgres"; url: string; schema?: string; pool_size_max?: number };
+
+/** Opens SQLite (WAL, safe integers) or a PostgreSQL pool (int8 as bigint). */
+export function openDatabase(target: DatabaseTarget): Database {
+  return target.kind === "sqlite" ? openSqlite(target.file) : openPostgres(target);
+}
+
+function openSqlite(file: string): Database {
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  const raw = new BetterSqlite3(file);
+  raw.pragma("journal_mode = WAL");
+  raw.pragma("synchronous = NORMAL");
+  raw.pragma("busy_timeout = 5000");
+  raw.pragma("foreign_keys = ON");
+  // Money is int64: read every integer as bigint so nothing above 2^53 is silently rounded.
+  raw.defaultSafeIntegers(true);
+  const kysely = new Kysely({ dialect: new SqliteDialect({ database: raw }) });
+  return {
+    kysely,
+    dialect: "sqlite",
+    describe: `sqlite:${file}`,
+    transaction: (work) => kysely.transaction().execute(work),
+    ping: async () => {
+      await sql`select 1`.execute(kysely);
+    },
+    close: () => kysely.destroy(),
+  };
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+function openPostgres(target: { url: string; schema?: string; pool_size_max?: number }): Database {
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.pool_size_max ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    ...(target.schema ? { options: `-c search_path=${quoteIdent(target.schema)}` } : {}),
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") => {
+        // int8 and integral numeric (sums of int8) become bigint, never a lossy number.
+        if (oid === INT8_OID || oid === NUMERIC_OID) return (v: string) => BigInt(v);
+        return pg.types.getTypeParser(oid, format);
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client's error (server restart) must not crash the process; the next query reports it.
+  pool.on("error", () => {});
+  const kysely = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  const url = new URL(target.url);
+  return {
+    kysely,
+    dialect: "postgres",
+    describe: `postgres://${url.host}${url.pathname}${target.schema ? `?schema=${target.schema}` : ""}`,
+    ...(target.schema ? { schema: target.schema } : {}),
+    transaction: (work) =>
+      withRetry(() => kysely.transaction().setIsolationLevel("read committed").execute(work)),
+    ping: async () => {
+      await sql`select 1`.execute(kysely);
+    },
+    close: () => kysely.destroy(),
+  };
+}
+
+const RETRYABLE = new Set(["40P01", "40001"]);
+const TRANSACTION_ATTEMPTS_MAX = 3;
+
+/**
+ * Re-runs a transaction PostgreSQL aborted as a deadlock victim or serialization failure. The
+ * work closure starts from scratch each time and nothing was committed, so a retry is safe.
+ */
+async function withRetry<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= TRANSACTION_ATTEMPTS_MAX || typeof code !== "string" || !RETRYABLE.has(code)) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10));
+    }
+  }
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid schema name ${name}`);
+  return name;
+}
+
+/** Reads an integer column that may come back as bigint (SQLite safe integers, int8) as a number. */
+export function num(value: number | bigint | string | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === "number" ? value : Number(value);
+}
+
+/** Like `num` but keeps null. */
+export function numOrNull(value: number | bigint | string | null | undefined): number | null {
+  return value === null || value === undefined ? null : num(value);
+}
+
+/** Reads a money column as bigint whatever the driver returned. */
+export function big(value: number | bigint | string | null | undefined): bigint {
+  if (value === null || value === undefined) return 0n;
+  return typeof value === "bigint" ? value : BigInt(value);
+}

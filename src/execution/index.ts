@@ -1,0 +1,9 @@
+export {
+  builtinAdapter,
+  createExecutor,
+  type ExecutionAdapter,
+  type ExecutionResult,
+  type ExecutionTarget,
+  type Executor as ServiceExecutor,
+  httpAdapter,
+} from "./execution.ts";

@@ -1,0 +1,106 @@
+import type { KeyObject } from "node:crypto";
+import { signReceiptV1 } from "../aimp/index.ts";
+import type { Service } from "../catalog/index.ts";
+import { channelProblems } from "../channels/index.ts";
+import type { Database } from "../db/db.ts";
+import { isProblem, Problem } from "../kernel/problem.ts";
+import { orderProblems } from "../orders/index.ts";
+import type { StoredReceipt } from "../receipts/index.ts";
+import type { Fulfilment } from "./fulfil.ts";
+import type { Purchases } from "./purchase.ts";
+
+/** How an invoke is paid: a funded account (prepaid) or an open channel. */
+export type InvokePayment =
+  | { rail: "prepaid"; buyer_id: string }
+  | { rail: "channel"; buyer_id: string; channel_id: string };
+
+export interface InvokeOutcome {
+  success: boolean;
+  order_id: string;
+  result: unknown;
+  error: string | null;
+  amount_minor: bigint;
+  latency_ms: number;
+  /** The AIMP v1 receipt (seven-field canonical, Ed25519), nonce = the PEAC result receipt id. */
+  aimp_receipt: Record<string, unknown>;
+  /** The last PEAC receipt of the order's chain (settlement, or refund on failure). */
+  peac_receipt: StoredReceipt | null;
+}
+
+/**
+ * One paid call, AI Market Protocol style: order, payment hold, execution and settlement (or
+ * refund on a typed provider failure) with no confirmation step. The hold and the run start in
+ * one transaction; money moves in the one that records the outcome.
+ */
+export async function invoke(
+  deps: {
+    db: Database;
+    purchases: Purchases;
+    fulfilment: Fulfilment;
+    usdOf: (minor: bigint, asset: string) => number;
+    signer: () => Promise<KeyObject>;
+  },
+  spec: {
+    service: Service;
+    product_id: string;
+    capability_id: string;
+    operation: string;
+    input: unknown;
+    payment: InvokePayment;
+  },
+): Promise<InvokeOutcome> {
+  const actor = { id: spec.payment.buyer_id, reason: "invoke" };
+  const order = await deps.db.transaction(async (tx) => {
+    const made = await deps.purchases.createOrder(tx, {
+      buyer_id: spec.payment.buyer_id,
+      rail: spec.payment.rail,
+      service_id: spec.service.id,
+      operation: spec.operation,
+      input: spec.input,
+    });
+    const { order: intent } = await deps.purchases.paymentIntent(tx, made.order, actor);
+    if (intent.status === "ready") return intent;
+    try {
+      const paid = await deps.purchases.pay(
+        tx,
+        intent,
+        actor,
+        spec.payment.rail === "channel" ? { channel_id: spec.payment.channel_id } : {},
+      );
+      return paid.order;
+    } catch (error) {
+      if (isProblem(error) && error.code === "LEDGER_INSUFFICIENT_FUNDS") {
+        const spec402 =
+          spec.payment.rail === "channel"
+            ? channelProblems.CHANNEL_INSUFFICIENT
+            : orderProblems.PAYMENT_REQUIRED;
+        throw new Problem(spec402, "the balance does not cover the price", { cause: error });
+      }
+      throw error;
+    }
+  });
+  const report = await deps.fulfilment.execute(order.id, actor, { auto_confirm: true });
+  const resultReceipt = report.receipts.find((r) => r.kind === "result") ?? null;
+  const aimp = signReceiptV1(
+    {
+      nonce: resultReceipt?.id ?? `rcpt_${order.id.slice(4)}`,
+      product_id: spec.product_id,
+      capability_id: spec.capability_id,
+      price_usd: report.result.ok ? deps.usdOf(order.amount_minor, order.asset) : 0,
+      timestamp: new Date(report.run.started_at_ms).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      success: report.result.ok,
+      latency_ms: report.result.latency_ms,
+    },
+    await deps.signer(),
+  );
+  return {
+    success: report.result.ok,
+    order_id: order.id,
+    result: report.result.ok ? report.result.value : null,
+    error: report.result.ok ? null : report.result.error,
+    amount_minor: order.amount_minor,
+    latency_ms: report.result.latency_ms,
+    aimp_receipt: aimp as unknown as Record<string, unknown>,
+    peac_receipt: report.receipts.at(-1) ?? null,
+  };
+}

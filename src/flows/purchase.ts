@@ -1,0 +1,302 @@
+import type { Catalog, Service } from "../catalog/index.ts";
+import { catalogProblems, checkInput, priceOf } from "../catalog/index.ts";
+import type { Channels } from "../channels/index.ts";
+import type { Tx } from "../db/db.ts";
+import type { ServiceExecutor } from "../execution/index.ts";
+import type { Clock } from "../kernel/clock.ts";
+import { canonicalJson, sha256Hex } from "../kernel/json.ts";
+import { limits } from "../kernel/limits.ts";
+import { Problem } from "../kernel/problem.ts";
+import type { Ledger } from "../ledger/index.ts";
+import {
+  type Actor,
+  type Order,
+  type Orders,
+  orderProblems,
+  type Payment,
+  type Rail,
+} from "../orders/index.ts";
+import type { Outbox } from "../outbox/index.ts";
+import type { ReceiptKind, Receipts, StoredReceipt } from "../receipts/index.ts";
+import { holdFunds, refundFunds, releaseFunds } from "./settle.ts";
+
+export interface PurchaseDeps {
+  clock: Clock;
+  ledger: Ledger;
+  orders: Orders;
+  catalog: Catalog;
+  receipts: Receipts;
+  channels: Channels;
+  outbox: Outbox;
+  executor: ServiceExecutor;
+  fee_bps: number;
+  execution_timeout_ms: number;
+  decimalsOf(asset: string): number;
+}
+
+/** Rails that move money on the hub's ledger (the service lists them as `agx-ledger`). */
+const LEDGER_RAILS: readonly Rail[] = ["prepaid", "escrow", "channel"];
+const SYSTEM: Actor = { id: "system", reason: "automatic" };
+
+export const TOPIC_AUTO_CONFIRM = "order.auto_confirm";
+export const TOPIC_EXPIRE_READY = "order.expire_ready";
+
+function acceptsRail(service: Service | Record<string, unknown>, rail: Rail): boolean {
+  const offered = (service as { rails?: string[] }).rails ?? [];
+  if (rail === "not-required") return true;
+  if (LEDGER_RAILS.includes(rail)) return offered.includes("agx-ledger") || offered.includes(rail);
+  return offered.includes(rail);
+}
+
+/** The purchase lifecycle across orders, catalogue, ledger, channels and receipts. */
+export function createPurchases(deps: PurchaseDeps) {
+  const { clock, orders } = deps;
+
+  async function receipt(
+    tx: Tx,
+    order: Order,
+    kind: ReceiptKind,
+    extra: Partial<Parameters<Receipts["issue"]>[1]> = {},
+  ) {
+    return deps.receipts.issue(tx, {
+      kind,
+      subject: order.buyer_id,
+      order_id: order.id,
+      chain_key: order.id,
+      money: {
+        amount_minor: order.amount_minor,
+        asset: order.asset,
+        decimals: deps.decimalsOf(order.asset),
+      },
+      payment_rail: order.rail,
+      terms_hash: order.input_sha256,
+      ...extra,
+    });
+  }
+
+  /**
+   * Creates an order from a live quote (QUOTE_EXPIRED when stale; the input must be the quoted
+   * one) or, for direct purchases, from the service's current price.
+   */
+  async function createOrder(
+    tx: Tx,
+    spec: {
+      buyer_id: string;
+      rail: Rail;
+      input: unknown;
+      client_ref?: string | null;
+      quote_id?: string;
+      service_id?: string;
+      operation?: string;
+    },
+  ): Promise<{ order: Order; created: boolean }> {
+    let service: Service;
+    let operation: string;
+    let amount_minor: bigint;
+    let quote_id: string | null = null;
+    if (spec.quote_id) {
+      const quote = await deps.catalog.liveQuote(tx, spec.quote_id);
+      if (quote.input_sha256 !== sha256Hex(canonicalJson(spec.input ?? null))) {
+        throw new Problem(
+          catalogProblems.QUOTE_INPUT_INVALID,
+          "the input differs from the quoted input",
+        );
+      }
+      service = await deps.catalog.getService(tx, quote.service_id);
+      [operation, amount_minor, quote_id] = [quote.operation, quote.amount_minor, quote.id];
+    } else {
+      if (!spec.service_id)
+        throw new Problem(orderProblems.ORDER_NOT_FOUND, "give quote_id or service_id");
+      service = await deps.catalog.getService(tx, spec.service_id);
+      const skill = await deps.catalog.requireSkill(tx, service.skill_key);
+      const op = deps.catalog.operationOf(skill, spec.operation);
+      checkInput(op.input_schema, spec.input);
+      const price = priceOf(service.pricing, spec.input);
+      if (!price)
+        throw new Problem(
+          catalogProblems.QUOTE_NOT_AVAILABLE,
+          `${service.name} must be quoted by its provider`,
+        );
+      [operation, amount_minor] = [op.name, price.amount_minor];
+    }
+    if (service.status !== "active") {
+      throw new Problem(catalogProblems.CATALOG_SERVICE_NOT_FOUND, `${service.name} is retired`);
+    }
+    const rail: Rail = amount_minor === 0n ? "not-required" : spec.rail;
+    if (!acceptsRail(service, rail)) {
+      throw new Problem(
+        orderProblems.PAYMENT_RAIL_UNSUPPORTED,
+        `${service.name} does not accept ${rail}`,
+        { extensions: { rails: service.rails } },
+      );
+    }
+    const fee_minor = (amount_minor * BigInt(deps.fee_bps)) / 10_000n;
+    const made = await orders.create(tx, {
+      buyer_id: spec.buyer_id,
+      provider_id: service.provider_id,
+      service_id: service.id,
+      service_snapshot: JSON.parse(
+        JSON.stringify(service, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+      ),
+      skill_key: service.skill_key,
+      operation,
+      input: spec.input ?? null,
+      quote_id,
+      amount_minor,
+      fee_minor,
+      asset: service.pricing.asset,
+      rail,
+      client_ref: spec.client_ref ?? null,
+    });
+    if (made.created)
+      await receipt(tx, made.order, "quote", {
+        details: { quote_id, service: `${service.name}@${service.version}` },
+      });
+    return made;
+  }
+
+  /** Creates (or returns) the payment intent; free orders go straight to `ready`. */
+  async function paymentIntent(
+    tx: Tx,
+    order: Order,
+    actor: Actor,
+  ): Promise<{ order: Order; payment: Payment }> {
+    if (order.rail === "not-required") {
+      const { payment, created } = await orders.createPayment(tx, order, {
+        rail: order.rail,
+        status: "not_required",
+        verification: "none",
+      });
+      const next = created ? await orders.transition(tx, order, "skip_payment", actor) : order;
+      if (created) await scheduleReadyExpiry(tx, next);
+      return { order: next, payment };
+    }
+    if (order.rail === "external" || order.rail === "vault-stripe") {
+      const { payment, created } = await orders.createPayment(tx, order, {
+        rail: order.rail,
+        status: "intent_created",
+        verification: "none",
+      });
+      const snapshot = order.service_snapshot as {
+        handoff?: Record<string, unknown> | null;
+        endpoints?: { url: string }[];
+      };
+      const handoff = snapshot.handoff ?? {
+        label: "Complete the purchase with the provider",
+        url: snapshot.endpoints?.[0]?.url ?? null,
+        steps: [],
+      };
+      const next = created
+        ? await orders.transition(tx, order, "handoff", actor, { handoff })
+        : order;
+      return { order: next, payment };
+    }
+    const { payment, created } = await orders.createPayment(tx, order, {
+      rail: order.rail,
+      status: "intent_created",
+      verification: order.rail === "offchain-record" ? "recorded" : "ledger",
+    });
+    const next = created ? await orders.transition(tx, order, "request_payment", actor) : order;
+    return { order: next, payment };
+  }
+
+  async function scheduleReadyExpiry(tx: Tx, order: Order) {
+    await deps.outbox.enqueue(tx, {
+      topic: TOPIC_EXPIRE_READY,
+      payload: { order_id: order.id },
+      due_at_ms: clock.now_ms() + limits.order_ready_ttl_ms,
+      dedupe_key: `expire_ready:${order.id}`,
+    });
+  }
+
+  /**
+   * Pays an order on its rail: prepaid and escrow hold the buyer's balance, a channel holds the
+   * channel's, offchain-record keeps the attestation (marked unverified). Paying twice is a 409.
+   */
+  async function pay(
+    tx: Tx,
+    order: Order,
+    actor: Actor,
+    spec: { amount_minor?: bigint; channel_id?: string; proof?: Record<string, unknown> } = {},
+  ): Promise<{ order: Order; payment: Payment; receipt: StoredReceipt }> {
+    if (spec.amount_minor !== undefined && spec.amount_minor !== order.amount_minor) {
+      throw new Problem(
+        orderProblems.PAYMENT_AMOUNT_MISMATCH,
+        `the order costs ${order.amount_minor} minor units of ${order.asset}, not ${spec.amount_minor}`,
+      );
+    }
+    const payment = await orders.paymentOf(tx, order.id);
+    if (payment.status !== "intent_created") {
+      throw new Problem(
+        orderProblems.PAYMENT_TRANSITION_FORBIDDEN,
+        `payment ${payment.id} is ${payment.status}`,
+        { extensions: { status: payment.status } },
+      );
+    }
+    let patch: Parameters<Orders["paymentTransition"]>[4] = {};
+    if (order.rail === "offchain-record") {
+      if (!spec.proof)
+        throw new Problem(
+          orderProblems.PAYMENT_PROOF_INVALID,
+          "offchain-record needs a proof (attestation)",
+        );
+      patch = { proof: spec.proof, verification: "recorded" };
+    } else if (order.rail === "channel") {
+      if (!spec.channel_id)
+        throw new Problem(orderProblems.PAYMENT_PROOF_INVALID, "the channel rail needs channel_id");
+      const channel = await deps.channels.usable(tx, spec.channel_id, order.buyer_id);
+      if (channel.asset !== order.asset)
+        throw new Problem(orderProblems.PAYMENT_PROOF_INVALID, "the channel is in another asset");
+      patch = {
+        hold_id: await holdFunds(tx, deps.ledger, {
+          payment,
+          from_owner: channel.id,
+          from_kind: "escrow",
+        }),
+        channel_id: channel.id,
+      };
+    } else if (order.rail === "prepaid" || order.rail === "escrow") {
+      patch = {
+        hold_id: await holdFunds(tx, deps.ledger, {
+          payment,
+          from_owner: order.buyer_id,
+          from_kind: "available",
+        }),
+      };
+    } else {
+      throw new Problem(
+        orderProblems.PAYMENT_RAIL_UNSUPPORTED,
+        `${order.rail} is not paid through agx`,
+      );
+    }
+    const held = await orders.paymentTransition(tx, payment, "hold", actor, patch);
+    const next = await orders.transition(tx, order, "payment_held", actor);
+    await scheduleReadyExpiry(tx, next);
+    const r = await receipt(tx, next, "payment", {
+      payment_id: held.id,
+      details: {
+        verification: held.verification,
+        ...(held.channel_id ? { channel_id: held.channel_id } : {}),
+      },
+    });
+    return { order: next, payment: held, receipt: r };
+  }
+
+  /** ready → executing with a Run; the caller runs the adapter outside the transaction. */
+  async function beginExecution(tx: Tx, order: Order, actor: Actor) {
+    const next = await orders.transition(tx, order, "start", actor);
+    const route = (
+      order.service_snapshot as { endpoints?: { url: string }[] }
+    ).endpoints?.[0]?.url.startsWith("builtin:")
+      ? "builtin"
+      : "http";
+    const run = await orders.startRun(tx, next, route);
+    return { order: next, run };
+  }
+
+  return { createOrder, paymentIntent, pay, beginExecution, receipt, acceptsRail };
+}
+
+export type Purchases = ReturnType<typeof createPurchases>;
+export { refundFunds, releaseFunds };
+export const SYSTEM_ACTOR = SYSTEM;

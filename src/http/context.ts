@@ -1,0 +1,48 @@
+import type { Catalog } from "../catalog/index.ts";
+import type { Channels } from "../channels/index.ts";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/db.ts";
+import type { Delegation } from "../delegation/index.ts";
+import type { Dpop } from "../dpop/index.ts";
+import type { ChannelFlows } from "../flows/channels.ts";
+import type { Fulfilment } from "../flows/fulfil.ts";
+import type { Purchases } from "../flows/purchase.ts";
+import type { Idempotency } from "../idempotency/index.ts";
+import type { Identity } from "../identity/index.ts";
+import type { Clock } from "../kernel/clock.ts";
+import type { Logger } from "../kernel/logger.ts";
+import type { Ledger } from "../ledger/index.ts";
+import type { Machines } from "../machines/index.ts";
+import type { Orders } from "../orders/index.ts";
+import type { Outbox } from "../outbox/index.ts";
+import type { RateLimiter } from "../ratelimit/index.ts";
+import type { KeySet, Receipts } from "../receipts/index.ts";
+import type { HubPolicy } from "./peac/policy.ts";
+
+/** What routes may use: the modules and the database. Routes stay thin adapters over these. */
+export interface AppContext {
+  config: Config;
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  ledger: Ledger;
+  identity: Identity;
+  idempotency: Idempotency;
+  outbox: Outbox;
+  ratelimit: RateLimiter;
+  keys: KeySet;
+  receipts: Receipts;
+  catalog: Catalog;
+  dpop: Dpop;
+  orders: Orders;
+  machines: Machines;
+  delegation: Delegation;
+  channels: Channels;
+  purchases: Purchases;
+  fulfilment: Fulfilment;
+  channelFlows: ChannelFlows;
+  /** The access policy served as peac.txt and enforced on governed routes. */
+  policy: HubPolicy;
+  /** The URL clients reach this hub at (configured, or the bound address once listening). */
+  publicUrl(): string;
+}

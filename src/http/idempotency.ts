@@ -1,0 +1,129 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Tx } from "../db/db.ts";
+import { type IdempotencyScope, isValidIdempotencyKey } from "../idempotency/index.ts";
+import { Problem } from "../kernel/problem.ts";
+import { kernelProblems } from "../kernel/problems.ts";
+import type { AppContext } from "./context.ts";
+import { PROBLEM_MEDIA_TYPE } from "./problems.ts";
+
+interface IdemState {
+  scope: IdempotencyScope;
+  token: string;
+  done: boolean;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    idem: IdemState | null;
+  }
+}
+
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** Outcomes that depend on the moment, not the request: never replayed. */
+const NOT_STORED = new Set([401, 403, 409, 429]);
+
+function scopeOf(request: FastifyRequest, key: string): IdempotencyScope {
+  return {
+    owner: request.caller ? request.caller.principal.id : `anon:${request.ip}`,
+    method: request.method,
+    route: request.routeOptions.url ?? request.url,
+    key,
+  };
+}
+
+/**
+ * Idempotency-Key on every state-changing route. Reserved after validation (so an invalid body
+ * never burns a key); the response is stored in the route's own transaction through `writeTx`, or
+ * after sending for routes without one; a 5xx releases the key so the client may retry.
+ */
+export function installIdempotency(app: FastifyInstance, ctx: AppContext): void {
+  app.decorateRequest("idem", null);
+  app.addHook("preHandler", async (request, reply) => {
+    if (!STATE_CHANGING.has(request.method)) return;
+    const raw = request.headers["idempotency-key"];
+    if (raw === undefined) return;
+    const key = Array.isArray(raw) ? "" : raw.trim().replace(/^"(.*)"$/, "$1");
+    if (!isValidIdempotencyKey(key)) {
+      throw new Problem(
+        kernelProblems.IDEMPOTENCY_KEY_INVALID,
+        "Idempotency-Key must be 1–255 printable ASCII characters, sent once",
+      );
+    }
+    const scope = scopeOf(request, key);
+    const fingerprint = { params: request.params, query: request.query, body: request.body };
+    const begun = await ctx.idempotency.begin(ctx.db.kysely, scope, fingerprint);
+    if (begun.kind === "replay") {
+      const { status, body, headers } = begun.response;
+      reply.headers(headers).header("idempotent-replayed", "true").code(status);
+      if (status >= 400) reply.type(PROBLEM_MEDIA_TYPE);
+      return reply.serializer((p: unknown) => JSON.stringify(p)).send(body);
+    }
+    request.idem = { scope, token: begun.token, done: false };
+  });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    const idem = request.idem;
+    if (!idem || idem.done) return payload;
+    idem.done = true;
+    const status = reply.statusCode;
+    if (status >= 500 || NOT_STORED.has(status) || typeof payload !== "string") {
+      await ctx.idempotency.release(ctx.db.kysely, idem.scope, idem.token);
+      return payload;
+    }
+    await ctx.idempotency.complete(ctx.db.kysely, idem.scope, idem.token, {
+      status,
+      body: parseOrText(payload),
+      headers: storedHeaders(reply),
+    });
+    return payload;
+  });
+}
+
+function parseOrText(payload: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+}
+
+function storedHeaders(reply: FastifyReply): Record<string, string> {
+  const out: Record<string, string> = {};
+  const location = reply.getHeader("location");
+  if (typeof location === "string") out.location = location;
+  return out;
+}
+
+/**
+ * Runs a route's writes in one transaction and, when the request carries an Idempotency-Key,
+ * stores its response in that same transaction, so a crash can never separate the effect from
+ * the record of it.
+ */
+export async function writeTx<T>(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number | ((result: T) => number),
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  let code = typeof status === "number" ? status : 200;
+  const body = await ctx.db.transaction(async (tx) => {
+    const result = await work(tx);
+    if (typeof status === "function") code = status(result);
+    const idem = request.idem;
+    if (idem && !idem.done) {
+      const wire = JSON.parse(
+        JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? String(v) : v)),
+      );
+      await ctx.idempotency.complete(tx, idem.scope, idem.token, {
+        status: code,
+        body: wire,
+        headers: {},
+      });
+    }
+    return result;
+  });
+  if (request.idem) request.idem.done = true;
+  reply.code(code);
+  return body;
+}

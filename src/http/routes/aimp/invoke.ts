@@ -1,0 +1,154 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { invoke } from "../../../flows/invoke.ts";
+import { newId } from "../../../kernel/ids.ts";
+import { limits } from "../../../kernel/limits.ts";
+import { minorToDecimal } from "../../../kernel/money.ts";
+import { Problem } from "../../../kernel/problem.ts";
+import { orderProblems } from "../../../orders/index.ts";
+import { receiptHeaders } from "../../../receipts/index.ts";
+import type { App } from "../../app.ts";
+import type { AppContext } from "../../context.ts";
+import { decimalsOf } from "../../wire.ts";
+import { type AimpCapability, capabilityIdOf, findCapability, usdPerCall } from "./tools.ts";
+
+const Params = Type.Object({
+  product: Type.String({ pattern: "^[a-z0-9][a-z0-9_.-]{1,79}$" }),
+  capability: Type.String({ pattern: "^[a-z][a-z0-9_-]{0,39}@v[0-9]+$" }),
+});
+const Body = Type.Object({ input: Type.Unknown() }, { additionalProperties: false });
+
+/** The 402 of an unpaid invoke: X-Payment-Required (AIMP v1) plus the same in problem+json. */
+function paymentRequired(ctx: AppContext, cap: AimpCapability, detail: string): Problem {
+  const p = cap.service.pricing;
+  const amount_minor = p.amount_minor ?? p.minimum_minor ?? 0n;
+  const nonce = newId("pay");
+  const requirements = {
+    amount: minorToDecimal(amount_minor, decimalsOf(ctx, p.asset)),
+    token: p.asset,
+    chain: "agx-ledger",
+    recipient: ctx.publicUrl(),
+    nonce,
+    expires_at: new Date(ctx.clock.now_ms() + limits.quote_ttl_ms).toISOString(),
+    receipt_url: `/ai-market/receipt/${nonce}`,
+  };
+  return new Problem(orderProblems.PAYMENT_REQUIRED, detail, {
+    headers: { "x-payment-required": JSON.stringify(requirements) },
+    extensions: {
+      payment_required: requirements,
+      accepts: [
+        { rail: "prepaid", how: "send Authorization: Bearer <api key> of a funded account" },
+        {
+          rail: "channel",
+          how: "open a channel (POST /ai-market/channel/open) and send X-Payment-Channel",
+        },
+      ],
+    },
+  });
+}
+
+async function handle(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ids: { product: string; capability: string },
+  input: unknown,
+) {
+  const cap = await findCapability(ctx, ctx.db.kysely, ids.product, ids.capability);
+  const channelHeader = request.headers["x-payment-channel"];
+  const channel_id = typeof channelHeader === "string" ? channelHeader.trim() : null;
+  const buyer = request.caller?.principal.id ?? null;
+  if (!buyer)
+    throw paymentRequired(
+      ctx,
+      cap,
+      "this capability is paid; authenticate with a funded key or a channel",
+    );
+  const payment = channel_id
+    ? { rail: "channel" as const, buyer_id: buyer, channel_id }
+    : { rail: "prepaid" as const, buyer_id: buyer };
+  try {
+    const out = await invoke(
+      {
+        db: ctx.db,
+        purchases: ctx.purchases,
+        fulfilment: ctx.fulfilment,
+        usdOf: (minor, asset) => Number(minorToDecimal(minor, decimalsOf(ctx, asset))),
+        signer: async () => (await ctx.keys.signingKey(ctx.db.kysely)).privateKey,
+      },
+      {
+        service: cap.service,
+        product_id: cap.product_id,
+        capability_id: cap.capability_id,
+        operation: cap.operation.name,
+        input,
+        payment,
+      },
+    );
+    if (out.peac_receipt) {
+      reply.headers(
+        receiptHeaders(out.peac_receipt, `${ctx.publicUrl()}/peac/receipts/${out.peac_receipt.id}`),
+      );
+    }
+    const related = (
+      await ctx.catalog.search(ctx.db.kysely, cap.skill.label, {}, {}).catch(() => [])
+    )
+      .filter((r) => r.service.id !== cap.service.id)
+      .slice(0, 3);
+    const suggested = [];
+    for (const r of related) {
+      const op = (await ctx.catalog.getSkill(ctx.db.kysely, r.service.skill_key))?.operations[0];
+      if (op)
+        suggested.push({
+          product_id: r.service.name,
+          capability_id: capabilityIdOf(op, r.service),
+          why: r.reasons[0] ?? "related",
+          est_price_usd: usdPerCall(ctx, r.service),
+        });
+    }
+    return {
+      success: out.success,
+      result: out.result,
+      ...(out.error ? { error: out.error } : {}),
+      order_id: out.order_id,
+      receipt: out.aimp_receipt,
+      price_usd: out.success
+        ? Number(minorToDecimal(out.amount_minor, decimalsOf(ctx, cap.service.pricing.asset)))
+        : 0,
+      latency_ms: out.latency_ms,
+      continuation: {
+        suggested_next: suggested,
+      },
+    };
+  } catch (error) {
+    if (error instanceof Problem && error.code === "PAYMENT_REQUIRED")
+      throw paymentRequired(ctx, cap, error.detail);
+    throw error;
+  }
+}
+
+/**
+ * AIMP invoke: `POST /capabilities/{product}/{capability}/invoke` (and the /ai-market alias).
+ * Unpaid → 402; paid by a funded key or `X-Payment-Channel` → 200 with the result, a signed
+ * AIMP receipt, the price, the latency and what to call next. A provider failure refunds.
+ */
+export default function aimpInvoke(app: App, ctx: AppContext) {
+  for (const [path, operationId] of [
+    ["/capabilities/:product/:capability/invoke", "invokeCapability"],
+    ["/ai-market/capabilities/:product/:capability/invoke", "invokeCapabilityAlias"],
+  ] as const) {
+    app.post(
+      path,
+      {
+        schema: {
+          summary: "Invoke a paid capability (402 until paid)",
+          tags: ["ai-market"],
+          operationId,
+          params: Params,
+          body: Body,
+        },
+      },
+      async (request, reply) => handle(ctx, request, reply, request.params, request.body.input),
+    );
+  }
+}

@@ -1,0 +1,61 @@
+import { Type } from "@sinclair/typebox";
+import { rails } from "../../../orders/index.ts";
+import type { App } from "../../app.ts";
+import { callerOf } from "../../auth.ts";
+import type { AppContext } from "../../context.ts";
+import { writeTx } from "../../idempotency.ts";
+import { OrderWire, orderWire } from "./wire.ts";
+
+const Body = Type.Object(
+  {
+    quote_id: Type.Optional(Type.String({ pattern: "^qt_[0-9a-z]{26}$" })),
+    service_id: Type.Optional(Type.String({ pattern: "^svc_[0-9a-z]{26}$" })),
+    operation: Type.Optional(Type.String({ maxLength: 40 })),
+    input: Type.Optional(Type.Unknown()),
+    rail: Type.Union(rails.map((r) => Type.Literal(r))),
+    client_ref: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_.:-]{1,64}$" })),
+  },
+  { additionalProperties: false },
+);
+
+/** Creates an order from a quote (or a service's current price). Replays by client_ref. */
+export default function createOrderRoute(app: App, ctx: AppContext) {
+  app.post(
+    "/api/v1/market/orders",
+    {
+      config: { access: "write" },
+      schema: {
+        summary: "Create an order from a quote (QUOTE_EXPIRED when stale)",
+        tags: ["orders"],
+        operationId: "createOrder",
+        security: [{ apiKey: [] }],
+        body: Body,
+        response: { 201: OrderWire, 200: OrderWire },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const buyer = callerOf(request).principal.id;
+      let created = false;
+      return writeTx(
+        ctx,
+        request,
+        reply,
+        () => (created ? 201 : 200),
+        async (tx) => {
+          const made = await ctx.purchases.createOrder(tx, {
+            buyer_id: buyer,
+            rail: b.rail,
+            input: b.input ?? null,
+            client_ref: b.client_ref ?? null,
+            ...(b.quote_id ? { quote_id: b.quote_id } : {}),
+            ...(b.service_id ? { service_id: b.service_id } : {}),
+            ...(b.operation ? { operation: b.operation } : {}),
+          });
+          created = made.created;
+          return orderWire(ctx, made.order, null);
+        },
+      );
+    },
+  );
+}

@@ -1,0 +1,109 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyRequest } from "fastify";
+import type { Executor } from "../../../db/db.ts";
+import { scopeCovers } from "../../../identity/index.ts";
+import { isoOf } from "../../../kernel/clock.ts";
+import { Problem } from "../../../kernel/problem.ts";
+import { kernelProblems } from "../../../kernel/problems.ts";
+import { type Order, orderProblems, type Payment } from "../../../orders/index.ts";
+import { callerOf } from "../../auth.ts";
+import type { AppContext } from "../../context.ts";
+import { moneyWire } from "../../wire.ts";
+
+export const OrderId = Type.Object({ id: Type.String({ pattern: "^ord_[0-9a-z]{26}$" }) });
+
+export const OrderWire = Type.Object({
+  id: Type.String(),
+  status: Type.String(),
+  buyer_id: Type.String(),
+  provider_id: Type.String(),
+  service: Type.Object({ id: Type.String(), ref: Type.String() }),
+  skill_key: Type.String(),
+  operation: Type.String(),
+  price: Type.Object({ amount: Type.String(), amount_minor: Type.String(), asset: Type.String() }),
+  fee: Type.Object({ amount: Type.String(), amount_minor: Type.String(), asset: Type.String() }),
+  rail: Type.String(),
+  quote_id: Type.Union([Type.String(), Type.Null()]),
+  client_ref: Type.Union([Type.String(), Type.Null()]),
+  handoff: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  payment: Type.Union([
+    Type.Object({
+      id: Type.String(),
+      status: Type.String(),
+      rail: Type.String(),
+      verification: Type.String(),
+      hold_id: Type.Union([Type.String(), Type.Null()]),
+      channel_id: Type.Union([Type.String(), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+
+export function orderWire(ctx: AppContext, o: Order, p: Payment | null) {
+  const snap = o.service_snapshot as { name?: string; version?: string };
+  return {
+    id: o.id,
+    status: o.status,
+    buyer_id: o.buyer_id,
+    provider_id: o.provider_id,
+    service: { id: o.service_id, ref: `${snap.name}@${snap.version}` },
+    skill_key: o.skill_key,
+    operation: o.operation,
+    price: moneyWire(ctx, o.amount_minor, o.asset),
+    fee: moneyWire(ctx, o.fee_minor, o.asset),
+    rail: o.rail,
+    quote_id: o.quote_id,
+    client_ref: o.client_ref,
+    handoff: o.handoff,
+    error: o.error,
+    payment: p
+      ? {
+          id: p.id,
+          status: p.status,
+          rail: p.rail,
+          verification: p.verification,
+          hold_id: p.hold_id,
+          channel_id: p.channel_id,
+        }
+      : null,
+    created_at: isoOf(o.created_at_ms),
+    updated_at: isoOf(o.updated_at_ms),
+  };
+}
+
+/** Who the caller is to an order. */
+export type Party = "buyer" | "provider" | "operator";
+
+/**
+ * Loads an order for a caller who must be one of `parties`. Anyone else gets ORDER_NOT_FOUND,
+ * so order ids reveal nothing to strangers.
+ */
+export async function orderFor(
+  ctx: AppContext,
+  ex: Executor,
+  request: FastifyRequest,
+  id: string,
+  parties: Party[],
+): Promise<{ order: Order; party: Party }> {
+  const caller = callerOf(request);
+  const order = await ctx.orders.get(ex, id);
+  // One principal may be several parties at once (the operator sells the built-in services).
+  const held: Party[] = [];
+  if (order.buyer_id === caller.principal.id) held.push("buyer");
+  if (order.provider_id === caller.principal.id) held.push("provider");
+  if (scopeCovers(caller.key.scope, "admin")) held.push("operator");
+  const party = parties.find((p) => held.includes(p));
+  if (party === undefined) {
+    if (held.length > 0) {
+      throw new Problem(
+        kernelProblems.FORBIDDEN,
+        `the ${held.join("/")} of an order may not do this`,
+      );
+    }
+    throw new Problem(orderProblems.ORDER_NOT_FOUND, `no order ${id}`);
+  }
+  return { order, party };
+}

@@ -1,0 +1,79 @@
+/**
+ * Every bound agx enforces, in one place, with units in the names (TigerStyle).
+ * Change a limit here, never inline.
+ */
+export const limits = {
+  /** Largest request body the HTTP server reads. */
+  http_body_bytes_max: 1_048_576,
+  /** Time a request may take before the server answers 503. */
+  http_request_timeout_ms: 30_000,
+  /** Time graceful shutdown waits for in-flight requests before closing sockets. */
+  shutdown_grace_ms: 10_000,
+
+  /** Default and largest page sizes for list endpoints. */
+  page_size_default: 50,
+  page_size_max: 200,
+
+  /** Idempotency-Key: longest accepted key, how long a result is kept, how long a reservation holds. */
+  idempotency_key_chars_max: 255,
+  idempotency_retention_ms: 24 * 60 * 60 * 1000,
+  idempotency_lock_ms: 60_000,
+
+  /** Registration rate limit per source IP (Pact: 20 per hour). */
+  register_per_ip_per_window_max: 20,
+  register_window_ms: 60 * 60 * 1000,
+
+  /** API keys. */
+  api_key_random_bytes: 32,
+  api_key_visible_prefix_chars: 12,
+  api_keys_per_principal_max: 50,
+
+  /** Principals. */
+  handle_chars_min: 3,
+  handle_chars_max: 40,
+  display_name_chars_max: 120,
+  url_chars_max: 2048,
+
+  /** Ledger. */
+  amount_minor_max: 9_223_372_036_854_775_807n,
+  asset_decimals_max: 12,
+  transfers_per_batch_max: 100,
+  transfer_id_chars_max: 64,
+  transfer_code_chars_max: 64,
+  metadata_json_bytes_max: 4096,
+  hold_timeout_ms_max: 90 * 24 * 60 * 60 * 1000,
+
+  /** Catalogue and quotes. */
+  quote_ttl_ms: 5 * 60 * 1000,
+  search_candidates_max: 200,
+  search_results_max: 50,
+  search_query_chars_max: 500,
+  search_tokens_max: 16,
+  skill_operations_max: 32,
+  schema_json_bytes_max: 65_536,
+  description_chars_max: 4000,
+  tags_per_entry_max: 32,
+  endpoints_per_service_max: 8,
+
+  /** Orders, execution and channels. */
+  execution_timeout_ms: 30_000,
+  execution_result_bytes_max: 1_048_576,
+  /** A delivered order the buyer neither confirms nor disputes is confirmed after this. */
+  order_auto_confirm_ms: 72 * 60 * 60 * 1000,
+  /** A paid order nobody executes is cancelled and refunded after this. */
+  order_ready_ttl_ms: 24 * 60 * 60 * 1000,
+  channel_ttl_ms: 24 * 60 * 60 * 1000,
+  hub_fee_bps_max: 5_000,
+
+  /** Outbox and scheduler. */
+  outbox_batch_size: 50,
+  outbox_lease_ms: 60_000,
+  outbox_poll_interval_ms: 500,
+  outbox_attempts_max: 6,
+  /** Retry delays after attempt n (Pact's 1m / 5m / 30m / 2h / 12h), jittered by ±15 %. */
+  outbox_backoff_ms: [60_000, 300_000, 1_800_000, 7_200_000, 43_200_000],
+  outbox_backoff_jitter_ratio: 0.15,
+  sweep_interval_ms: 5_000,
+} as const;
+
+export type Limits = typeof limits;

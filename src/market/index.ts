@@ -1,0 +1,12 @@
+export { marketLimits } from "./limits.ts";
+export { type ListingPatch, type Listings, type NewListing, searchTokens } from "./listings.ts";
+export * from "./machine.ts";
+export { createMarket, type Market, type MarketDeps, rolesOn } from "./market.ts";
+export { marketMigrations } from "./migrations.ts";
+export * from "./model.ts";
+export { holdIdOf, type MarketOrders, type Transition } from "./orders.ts";
+export { marketProblems } from "./problems.ts";
+export { type Reviews, scoreOf } from "./reviews.ts";
+export type { ListingFilter } from "./store.ts";
+export { type EventInput, termsHash } from "./terms.ts";
+export { SYSTEM_AUTHOR, type Threads } from "./threads.ts";

@@ -1,0 +1,199 @@
+import { invoke } from "../flows/invoke.ts";
+import type { AppContext } from "../http/context.ts";
+import { type AimpCapability, findCapability } from "../http/routes/aimp/tools.ts";
+import { quoteWire, serviceWire } from "../http/routes/catalog/wire.ts";
+import { orderWire } from "../http/routes/orders/wire.ts";
+import { accountWire, decimalsOf, minorOf } from "../http/wire.ts";
+import type { Caller } from "../identity/index.ts";
+import { minorToDecimal } from "../kernel/money.ts";
+import { Problem } from "../kernel/problem.ts";
+import { orderProblems } from "../orders/index.ts";
+import { type AgxTool, requireWrite } from "./tools.ts";
+
+/** Invokes a capability for an MCP caller, paying by prepaid balance or a channel. */
+export async function invokeCapability(
+  ctx: AppContext,
+  cap: AimpCapability,
+  input: unknown,
+  caller: Caller,
+  channel_id?: string,
+): Promise<Record<string, unknown>> {
+  requireWrite(caller);
+  const buyer_id = caller.principal.id;
+  const out = await invoke(
+    {
+      db: ctx.db,
+      purchases: ctx.purchases,
+      fulfilment: ctx.fulfilment,
+      usdOf: (minor, asset) => Number(minorToDecimal(minor, decimalsOf(ctx, asset))),
+      signer: async () => (await ctx.keys.signingKey(ctx.db.kysely)).privateKey,
+    },
+    {
+      service: cap.service,
+      product_id: cap.product_id,
+      capability_id: cap.capability_id,
+      operation: cap.operation.name,
+      input,
+      payment: channel_id
+        ? { rail: "channel", buyer_id, channel_id }
+        : { rail: "prepaid", buyer_id },
+    },
+  );
+  if (!out.success) {
+    throw new Problem(
+      orderProblems.EXECUTION_FAILED,
+      out.error ?? "the provider failed; the payment was refunded",
+      { extensions: { order_id: out.order_id } },
+    );
+  }
+  return {
+    success: true,
+    order_id: out.order_id,
+    result: out.result,
+    receipt: out.aimp_receipt,
+    peac_receipt: out.peac_receipt?.jws ?? null,
+    price: { amount: minorToDecimal(out.amount_minor, 6), asset: cap.service.pricing.asset },
+    latency_ms: out.latency_ms,
+  };
+}
+
+const obj = (properties: Record<string, unknown>, required: string[] = []) => ({
+  type: "object",
+  properties,
+  required,
+  additionalProperties: false,
+});
+
+/** The tools every agent gets: search, quote, invoke, order_status, balance. */
+export function coreTools(ctx: AppContext): AgxTool[] {
+  return [
+    {
+      name: "search",
+      description:
+        "Search the catalogue; returns ranked services with signed quotes for the given input.",
+      inputSchema: obj(
+        {
+          query: { type: "string", minLength: 1, maxLength: 500 },
+          budget: { type: "string", pattern: "^[0-9]+(\\.[0-9]{1,6})?$" },
+          input: {},
+          limit: { type: "integer", minimum: 1, maximum: 20 },
+        },
+        ["query"],
+      ),
+      async call(args, caller) {
+        const budget =
+          typeof args.budget === "string"
+            ? { budget_minor: minorOf(ctx, args.budget, "USDC", "/budget") }
+            : {};
+        const ranked = (
+          await ctx.catalog.search(ctx.db.kysely, String(args.query), {}, budget)
+        ).slice(0, Number(args.limit ?? 5));
+        const results = [];
+        for (const r of ranked) {
+          const quote = await ctx.db
+            .transaction((tx) =>
+              ctx.catalog.quote(tx, {
+                service: r.service,
+                requester_id: caller.principal.id,
+                ...(args.input !== undefined ? { input: args.input } : {}),
+              }),
+            )
+            .catch(() => null);
+          results.push({
+            score: r.score,
+            reasons: r.reasons,
+            service: serviceWire(ctx, r.service),
+            quote: quote ? quoteWire(ctx, quote) : null,
+          });
+        }
+        return { results };
+      },
+    },
+    {
+      name: "quote",
+      description:
+        "Quote one call of a service for an input (signed by the hub, expires in minutes).",
+      inputSchema: obj(
+        {
+          service_id: { type: "string", pattern: "^svc_[0-9a-z]{26}$" },
+          operation: { type: "string" },
+          input: {},
+        },
+        ["service_id"],
+      ),
+      async call(args, caller) {
+        const service = await ctx.catalog.getService(ctx.db.kysely, String(args.service_id));
+        const quote = await ctx.db.transaction((tx) =>
+          ctx.catalog.quote(tx, {
+            service,
+            requester_id: caller.principal.id,
+            ...(typeof args.operation === "string" ? { operation: args.operation } : {}),
+            ...(args.input !== undefined ? { input: args.input } : {}),
+          }),
+        );
+        return { quote: quoteWire(ctx, quote) };
+      },
+    },
+    {
+      name: "invoke",
+      description:
+        "Invoke a capability (product_id, capability_id as in the manifest); pays from your balance or a channel.",
+      inputSchema: obj(
+        {
+          product_id: { type: "string" },
+          capability_id: { type: "string" },
+          input: {},
+          channel_id: { type: "string", pattern: "^ch_[0-9a-z]{26}$" },
+        },
+        ["product_id", "capability_id", "input"],
+      ),
+      async call(args, caller) {
+        const cap = await findCapability(
+          ctx,
+          ctx.db.kysely,
+          String(args.product_id),
+          String(args.capability_id),
+        );
+        return invokeCapability(
+          ctx,
+          cap,
+          args.input,
+          caller,
+          typeof args.channel_id === "string" ? args.channel_id : undefined,
+        );
+      },
+    },
+    {
+      name: "order_status",
+      description: "The status, payment and receipts of one of your orders.",
+      inputSchema: obj({ order_id: { type: "string", pattern: "^ord_[0-9a-z]{26}$" } }, [
+        "order_id",
+      ]),
+      async call(args, caller) {
+        const order = await ctx.orders.get(ctx.db.kysely, String(args.order_id));
+        if (order.buyer_id !== caller.principal.id && order.provider_id !== caller.principal.id) {
+          throw new Problem(orderProblems.ORDER_NOT_FOUND, `no order ${args.order_id}`);
+        }
+        return {
+          order: orderWire(ctx, order, await ctx.orders.findPayment(ctx.db.kysely, order.id)),
+          receipts: (await ctx.receipts.chainOf(ctx.db.kysely, order.id)).map((r) => ({
+            id: r.id,
+            kind: r.kind,
+          })),
+        };
+      },
+    },
+    {
+      name: "balance",
+      description: "Your balances per asset (posted, held and available).",
+      inputSchema: obj({}),
+      async call(_args, caller) {
+        return {
+          accounts: (await ctx.ledger.accountsOf(ctx.db.kysely, caller.principal.id)).map((a) =>
+            accountWire(ctx, a),
+          ),
+        };
+      },
+    },
+  ];
+}

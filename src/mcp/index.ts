@@ -1,0 +1,2 @@
+export { handleMcp } from "./server.ts";
+export { type AgxTool, toolNameOf } from "./tools.ts";

@@ -1,0 +1,147 @@
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import {
+  CallToolRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import { Ajv } from "ajv";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { AppContext } from "../http/context.ts";
+import { renderManifest } from "../http/routes/aimp/documents.ts";
+import type { Caller } from "../identity/index.ts";
+import { stringifyWithBigints } from "../kernel/json.ts";
+import { isProblem, Problem } from "../kernel/problem.ts";
+import { kernelProblems } from "../kernel/problems.ts";
+import { receiptRef } from "../receipts/index.ts";
+import { coreTools, invokeCapability } from "./core-tools.ts";
+import { type AgxTool, capabilityTools } from "./tools.ts";
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+function textResult(value: unknown, isError = false) {
+  const json = JSON.parse(stringifyWithBigints(value)) as Record<string, unknown>;
+  // PEAC MCP evidence profile: a paid result names its receipt in _meta.
+  const jws = typeof json.peac_receipt === "string" ? json.peac_receipt : null;
+  const meta = jws
+    ? {
+        _meta: {
+          "org.peacprotocol/receipt_ref": receiptRef(jws),
+          "org.peacprotocol/receipt_jws": jws,
+        },
+      }
+    : {};
+  return {
+    content: [{ type: "text" as const, text: JSON.stringify(json) }],
+    structuredContent: json,
+    isError,
+    ...meta,
+  };
+}
+
+/** Runs one tool: arguments validated against its schema, problems as isError results. */
+async function callTool(tool: AgxTool, args: Record<string, unknown>, caller: Caller) {
+  const validate = ajv.compile(tool.inputSchema);
+  if (!validate(args)) {
+    const errors = (validate.errors ?? []).map((e) => ({
+      pointer: e.instancePath || "/",
+      detail: e.message ?? "invalid",
+    }));
+    return textResult(
+      new Problem(kernelProblems.VALIDATION_FAILED, `invalid arguments for ${tool.name}`, {
+        errors,
+      }).toBody(),
+      true,
+    );
+  }
+  try {
+    return textResult(await tool.call(args, caller));
+  } catch (error) {
+    if (isProblem(error)) return textResult(error.toBody(), true);
+    throw error;
+  }
+}
+
+/** An MCP server for one authenticated caller (stateless: one per HTTP request). */
+function buildServer(ctx: AppContext, caller: Caller): Server {
+  const server = new Server(
+    { name: "agx", version: "0.1.0" },
+    { capabilities: { tools: {}, resources: {} } },
+  );
+  const allTools = async () => [
+    ...coreTools(ctx),
+    ...(await capabilityTools(ctx, (cap, input, c, ch) =>
+      invokeCapability(ctx, cap, input, c, ch),
+    )),
+  ];
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: (await allTools()).map((t) => ({
+      name: t.name,
+      description: t.description,
+      inputSchema: t.inputSchema as { type: "object" },
+    })),
+  }));
+  server.setRequestHandler(CallToolRequestSchema, async (req) => {
+    const tool = (await allTools()).find((t) => t.name === req.params.name);
+    if (!tool)
+      return textResult(
+        new Problem(kernelProblems.NOT_FOUND, `no tool ${req.params.name}`).toBody(),
+        true,
+      );
+    return callTool(tool, (req.params.arguments ?? {}) as Record<string, unknown>, caller);
+  });
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({
+    resources: [
+      {
+        uri: "agx://manifest",
+        name: "manifest",
+        description: "The signed capability manifest",
+        mimeType: "application/json",
+      },
+    ],
+  }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+    resourceTemplates: [
+      {
+        uriTemplate: "agx://receipts/{id}",
+        name: "receipt",
+        description: "A receipt by id (compact JWS)",
+        mimeType: "application/jwt",
+      },
+    ],
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
+    const uri = req.params.uri;
+    if (uri === "agx://manifest") {
+      const text = JSON.stringify(await renderManifest(ctx));
+      return { contents: [{ uri, mimeType: "application/json", text }] };
+    }
+    const m = /^agx:\/\/receipts\/(rcpt_[0-9a-z]{26})$/.exec(uri);
+    if (m?.[1]) {
+      const r = await ctx.receipts.get(ctx.db.kysely, m[1]);
+      return { contents: [{ uri, mimeType: "application/jwt", text: r.jws }] };
+    }
+    throw new Problem(kernelProblems.NOT_FOUND, `no resource ${uri}`);
+  });
+  return server;
+}
+
+/** Handles one MCP Streamable HTTP request (POST, GET or DELETE on /mcp). */
+export async function handleMcp(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  caller: Caller,
+) {
+  const server = buildServer(ctx, caller);
+  const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
+  reply.hijack();
+  reply.raw.on("close", () => {
+    void transport.close();
+    void server.close();
+  });
+  await server.connect(transport);
+  await transport.handleRequest(request.raw, reply.raw, request.body);
+}

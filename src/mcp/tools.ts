@@ -1,0 +1,45 @@
+import type { AppContext } from "../http/context.ts";
+import { type AimpCapability, localCapabilities } from "../http/routes/aimp/tools.ts";
+import type { Caller } from "../identity/index.ts";
+import { scopeCovers } from "../identity/index.ts";
+import { Problem } from "../kernel/problem.ts";
+import { kernelProblems } from "../kernel/problems.ts";
+
+/** An MCP tool: a JSON Schema contract and a handler that calls a module or flow, like a route. */
+export interface AgxTool {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  /** Runs the tool; a Problem becomes an isError result with the problem as structured content. */
+  call(args: Record<string, unknown>, caller: Caller): Promise<Record<string, unknown>>;
+}
+
+/** MCP tool names allow [A-Za-z0-9_.-]: `analyze@v1` becomes `analyze_v1`. */
+export function toolNameOf(cap: AimpCapability): string {
+  return `${cap.product_id}.${cap.capability_id.replace("@", "_")}`.slice(0, 128);
+}
+
+export function requireWrite(caller: Caller): void {
+  if (!scopeCovers(caller.key.scope, "write")) {
+    throw new Problem(kernelProblems.FORBIDDEN, "this tool spends money: it needs a write key");
+  }
+}
+
+/** One tool per catalogue capability, generated from its input schema. */
+export async function capabilityTools(
+  ctx: AppContext,
+  invoke: (
+    cap: AimpCapability,
+    input: unknown,
+    caller: Caller,
+    channel_id?: string,
+  ) => Promise<Record<string, unknown>>,
+): Promise<AgxTool[]> {
+  const caps = await localCapabilities(ctx, ctx.db.kysely);
+  return caps.map((cap) => ({
+    name: toolNameOf(cap),
+    description: `${cap.operation.description || cap.service.description} (paid; ${cap.service.name}@${cap.service.version})`,
+    inputSchema: cap.operation.input_schema,
+    call: (args, caller) => invoke(cap, args, caller),
+  }));
+}

@@ -1,0 +1,138 @@
+import type { Database, Executor } from "../db/db.ts";
+import type { Clock } from "../kernel/clock.ts";
+import { newId } from "../kernel/ids.ts";
+import { limits } from "../kernel/limits.ts";
+import type { Logger } from "../kernel/logger.ts";
+import type { HandlerOutcome, OutboxHandler, OutboxMessage } from "./model.ts";
+import * as store from "./store.ts";
+
+export interface OutboxDeps {
+  clock: Clock;
+}
+
+/** Writing side of the outbox: enqueue inside the caller's transaction. */
+export function createOutbox(deps: OutboxDeps) {
+  const { clock } = deps;
+
+  /**
+   * Enqueues a message (due now, or at `due_at_ms` for a timed event). With a `dedupe_key`, a
+   * second enqueue of the same key is a no-op that returns the first message.
+   */
+  async function enqueue(
+    tx: Executor,
+    spec: {
+      topic: string;
+      payload: Record<string, unknown>;
+      due_at_ms?: number;
+      dedupe_key?: string;
+    },
+  ): Promise<OutboxMessage> {
+    const now_ms = clock.now_ms();
+    const message: OutboxMessage = {
+      id: newId("obx", now_ms),
+      topic: spec.topic,
+      payload: spec.payload,
+      state: "pending",
+      attempts: 0,
+      due_at_ms: spec.due_at_ms ?? now_ms,
+      dedupe_key: spec.dedupe_key ?? null,
+      last_error: null,
+      created_at_ms: now_ms,
+    };
+    if (await store.insert(tx, message)) return message;
+    const existing = spec.dedupe_key ? await store.byDedupeKey(tx, spec.dedupe_key) : null;
+    if (!existing) throw new Error("outbox insert lost without a dedupe twin");
+    return existing;
+  }
+
+  /** Cancels a pending timed event by its dedupe key (a deadline that no longer applies). */
+  async function cancel(tx: Executor, dedupe_key: string): Promise<boolean> {
+    return store.cancel(tx, dedupe_key, clock.now_ms());
+  }
+
+  return {
+    enqueue,
+    cancel,
+    get: store.get,
+    byDedupeKey: store.byDedupeKey,
+    countByState: store.countByState,
+  };
+}
+
+export type Outbox = ReturnType<typeof createOutbox>;
+
+/** The delay before attempt `attempts + 1`, with ±jitter so retries do not stampede. */
+export function backoffDelay_ms(attempts: number, random: () => number = Math.random): number {
+  const table = limits.outbox_backoff_ms;
+  const base = table[Math.min(Math.max(attempts, 1), table.length) - 1] ?? 60_000;
+  const jitter = (random() * 2 - 1) * limits.outbox_backoff_jitter_ratio;
+  return Math.round(base * (1 + jitter));
+}
+
+export interface WorkerDeps {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  handlers: Record<string, OutboxHandler>;
+  batch_size?: number;
+  lease_ms?: number;
+  attempts_max?: number;
+}
+
+/** Delivers due outbox messages to their topic's handler, with retry bookkeeping. */
+export function createOutboxWorker(deps: WorkerDeps) {
+  const { db, clock, logger } = deps;
+  const batch_size = deps.batch_size ?? limits.outbox_batch_size;
+  const lease_ms = deps.lease_ms ?? limits.outbox_lease_ms;
+  const attempts_max = deps.attempts_max ?? limits.outbox_attempts_max;
+
+  async function deliver(message: OutboxMessage): Promise<void> {
+    const handler = deps.handlers[message.topic];
+    let outcome: HandlerOutcome;
+    try {
+      outcome = (await handler?.(message)) ?? { outcome: "done" };
+    } catch (error) {
+      outcome = {
+        outcome: "retry",
+        reason: error instanceof Error ? error.message : String(error),
+      };
+    }
+    const now_ms = clock.now_ms();
+    if (outcome.outcome === "done") {
+      await store.finish(db.kysely, message.id, "done", now_ms, null);
+    } else if (outcome.outcome === "dead" || message.attempts >= attempts_max) {
+      await store.finish(db.kysely, message.id, "dead", now_ms, outcome.reason);
+      logger.warn({ id: message.id, topic: message.topic }, "outbox message gave up");
+    } else {
+      const due = outcome.retry_at_ms ?? now_ms + backoffDelay_ms(message.attempts);
+      await store.reschedule(db.kysely, message.id, due, outcome.reason);
+    }
+  }
+
+  /** Claims one batch and delivers it; returns how many messages were handled. */
+  async function runOnce(): Promise<number> {
+    const claimed = await store.claimDue(db.kysely, db.dialect, {
+      now_ms: clock.now_ms(),
+      lease_ms,
+      limit: batch_size,
+      topics: Object.keys(deps.handlers),
+    });
+    await Promise.all(claimed.map(deliver));
+    return claimed.length;
+  }
+
+  /** Runs batches until nothing is due (tests and shutdown drains). */
+  async function drain(rounds_max = 100): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < rounds_max; i++) {
+      const n = await runOnce();
+      total += n;
+      if (n === 0) break;
+    }
+    return total;
+  }
+
+  return { runOnce, drain };
+}
+
+export type OutboxWorker = ReturnType<typeof createOutboxWorker>;

@@ -1,0 +1,6 @@
+export {
+  createRateLimiter,
+  type RateDecision,
+  type RateLimiter,
+  ratelimitMigrations,
+} from "./ratelimit.ts";

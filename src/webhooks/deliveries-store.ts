@@ -1,0 +1,167 @@
+import { type Executor, num, numOrNull, tablesOf } from "../db/db.ts";
+import type { DeliveryStatus, WebhookAttempt, WebhookDelivery } from "./model.ts";
+
+type Int = number | bigint;
+
+interface DeliveryRow {
+  id: string;
+  message_id: string;
+  endpoint_id: string;
+  owner_id: string;
+  type: string;
+  status: string;
+  generation: Int;
+  attempts: Int;
+  next_attempt_at_ms: Int | null;
+  last_status_code: Int | null;
+  last_error: string | null;
+  delivered_at_ms: Int | null;
+  created_at_ms: Int;
+  updated_at_ms: Int;
+}
+
+interface AttemptRow {
+  id: string;
+  delivery_id: string;
+  generation: Int;
+  attempt: Int;
+  at_ms: Int;
+  status_code: Int | null;
+  error: string | null;
+  duration_ms: Int;
+}
+
+interface DeliveryTables {
+  webhook_deliveries: DeliveryRow;
+  webhook_attempts: AttemptRow;
+}
+
+const q = (ex: Executor) => tablesOf<DeliveryTables>(ex);
+
+const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
+  ...r,
+  status: r.status as DeliveryStatus,
+  generation: num(r.generation),
+  attempts: num(r.attempts),
+  next_attempt_at_ms: numOrNull(r.next_attempt_at_ms),
+  last_status_code: numOrNull(r.last_status_code),
+  delivered_at_ms: numOrNull(r.delivered_at_ms),
+  created_at_ms: num(r.created_at_ms),
+  updated_at_ms: num(r.updated_at_ms),
+});
+
+const toAttempt = (r: AttemptRow): WebhookAttempt => ({
+  ...r,
+  generation: num(r.generation),
+  attempt: num(r.attempt),
+  at_ms: num(r.at_ms),
+  status_code: numOrNull(r.status_code),
+  duration_ms: num(r.duration_ms),
+});
+
+export async function insertDelivery(ex: Executor, d: WebhookDelivery): Promise<void> {
+  await q(ex).insertInto("webhook_deliveries").values(d).execute();
+}
+
+export async function getDelivery(ex: Executor, id: string): Promise<WebhookDelivery | null> {
+  const row = await q(ex)
+    .selectFrom("webhook_deliveries")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row ? toDelivery(row) : null;
+}
+
+/**
+ * Records the end of attempt `attempt` of `generation`; false when that attempt was recorded
+ * already (a repeated outbox row) or the delivery was redelivered meanwhile.
+ */
+export async function finishAttempt(
+  ex: Executor,
+  d: Pick<WebhookDelivery, "id" | "generation">,
+  attempt: number,
+  set: Pick<
+    WebhookDelivery,
+    "status" | "next_attempt_at_ms" | "last_status_code" | "last_error" | "delivered_at_ms"
+  > & { updated_at_ms: number },
+): Promise<boolean> {
+  const r = await q(ex)
+    .updateTable("webhook_deliveries")
+    .set({ ...set, attempts: attempt })
+    .where("id", "=", d.id)
+    .where("status", "=", "pending")
+    .where("generation", "=", d.generation)
+    .where("attempts", "=", attempt - 1)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function insertAttempt(ex: Executor, a: WebhookAttempt): Promise<void> {
+  await q(ex).insertInto("webhook_attempts").values(a).execute();
+}
+
+/** Starts a new generation of a finished delivery; false when it is pending. */
+export async function reopen(ex: Executor, d: WebhookDelivery, now_ms: number) {
+  const r = await q(ex)
+    .updateTable("webhook_deliveries")
+    .set({
+      status: "pending",
+      generation: d.generation + 1,
+      attempts: 0,
+      next_attempt_at_ms: now_ms,
+      last_error: null,
+      updated_at_ms: now_ms,
+    })
+    .where("id", "=", d.id)
+    .where("generation", "=", d.generation)
+    .where("status", "in", ["succeeded", "dead"])
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** An endpoint's deliveries, newest first, before a cursor. */
+export async function listDeliveries(
+  ex: Executor,
+  f: { endpoint_id: string; status?: DeliveryStatus },
+  before: string | null,
+  limit: number,
+): Promise<WebhookDelivery[]> {
+  let query = q(ex)
+    .selectFrom("webhook_deliveries")
+    .selectAll()
+    .where("endpoint_id", "=", f.endpoint_id);
+  if (f.status) query = query.where("status", "=", f.status);
+  if (before) query = query.where("id", "<", before);
+  return (await query.orderBy("id", "desc").limit(limit).execute()).map(toDelivery);
+}
+
+/** The latest attempts of each delivery, newest first. */
+export async function attemptsOf(
+  ex: Executor,
+  delivery_ids: readonly string[],
+  per_delivery_max: number,
+): Promise<Map<string, WebhookAttempt[]>> {
+  const out = new Map<string, WebhookAttempt[]>();
+  if (delivery_ids.length === 0) return out;
+  const rows = await q(ex)
+    .selectFrom("webhook_attempts")
+    .selectAll()
+    .where("delivery_id", "in", [...delivery_ids])
+    .orderBy("id", "desc")
+    .execute();
+  for (const row of rows.map(toAttempt)) {
+    const list = out.get(row.delivery_id) ?? [];
+    if (list.length < per_delivery_max) list.push(row);
+    out.set(row.delivery_id, list);
+  }
+  return out;
+}
+
+export async function deleteDeliveriesOf(ex: Executor, endpoint_id: string): Promise<void> {
+  const ids = q(ex)
+    .selectFrom("webhook_deliveries")
+    .select("id")
+    .where("endpoint_id", "=", endpoint_id);
+  await q(ex).deleteFrom("webhook_attempts").where("delivery_id", "in", ids).execute();
+  await q(ex).deleteFrom("webhook_deliveries").where("endpoint_id", "=", endpoint_id).execute();
+}

@@ -1,0 +1,33 @@
+/**
+ * Bounds of the webhooks module, with units in the names. They move to kernel/limits.ts when the
+ * module is wired into the hub; until then they live here so the module stays self-contained.
+ */
+export const webhookLimits = {
+  endpoints_per_owner_max: 20,
+  event_types_per_endpoint_max: 32,
+  description_chars_max: 500,
+  /** Standard Webhooks: `whsec_` + base64 of 24–64 random bytes. */
+  secret_random_bytes: 32,
+  /** Attempts per delivery: the first and five retries (Pact's `x-webhook-config`). */
+  attempts_max: 6,
+  /** Waits after attempt n failed: 1 m, 5 m, 30 m, 2 h, 12 h; jittered by ±15 %. */
+  retry_schedule_ms: [60_000, 300_000, 1_800_000, 7_200_000, 43_200_000],
+  retry_jitter_ratio: 0.15,
+  /** A receiver's Retry-After is honoured up to this long. */
+  retry_after_max_ms: 24 * 60 * 60 * 1000,
+  /** One call to a receiver; well below the outbox lease so a slow one is never run twice. */
+  request_timeout_ms: 10_000,
+  /** How much of a receiver's answer is read; receivers should answer with a short body. */
+  response_bytes_max: 65_536,
+  /** Largest event body sent; events carry ids and states, not documents. */
+  payload_bytes_max: 65_536,
+  /** How long the previous secret still signs after a rotation, by default and at most. */
+  rotation_overlap_default_ms: 24 * 60 * 60 * 1000,
+  rotation_overlap_max_ms: 7 * 24 * 60 * 60 * 1000,
+  /** Deliveries re-queued by one "redeliver all failed" call. */
+  redeliver_batch_max: 1000,
+  /** Attempts shown with each delivery in a listing. */
+  attempts_listed_max: 10,
+  page_size_default: 50,
+  page_size_max: 200,
+} as const;

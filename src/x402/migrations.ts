@@ -1,0 +1,42 @@
+import type { AgxMigration } from "../db/migrate.ts";
+
+/**
+ * The x402 module's tables: payment identifiers (idempotency of paid requests), transaction
+ * claims (a tx hash pays for one thing only, ever) and settlements broadcast but not confirmed.
+ */
+export const x402Migrations: Record<string, AgxMigration> = {
+  "0800_x402": {
+    async up(db) {
+      await db.schema
+        .createTable("x402_payment_ids")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("payload_sha256", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("response", "text")
+        .addColumn("result", "text")
+        .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+        .addColumn("updated_at_ms", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("x402_payment_ids_created")
+        .on("x402_payment_ids")
+        .columns(["created_at_ms"])
+        .execute();
+      await db.schema
+        .createTable("x402_tx_claims")
+        .addColumn("chain", "text", (c) => c.notNull())
+        .addColumn("tx_hash", "text", (c) => c.notNull())
+        .addColumn("purpose", "text", (c) => c.notNull())
+        .addColumn("subject", "text", (c) => c.notNull())
+        .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("x402_tx_claims_pk", ["chain", "tx_hash"])
+        .execute();
+      await db.schema
+        .createTable("x402_pending_settlements")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("tx_hash", "text", (c) => c.notNull())
+        .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,108 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newId } from "../../src/kernel/ids.ts";
+import { startTestHub, type TestHub } from "../support/hub.ts";
+
+describe("the MCP server, driven by the SDK's own client over HTTP", () => {
+  let t: TestHub;
+  let url = "";
+  let key = "";
+  let client: Client;
+
+  beforeAll(async () => {
+    t = await startTestHub();
+    url = await t.hub.listen();
+    const reg = await t.call("POST", "/api/agents/register", { body: { handle: "mcpagent" } });
+    key = reg.body.apiKey;
+    await t.call("POST", "/api/v1/admin/deposits", {
+      key: t.adminKey,
+      body: { id: newId("dep"), owner_id: reg.body.agent.id, amount: "1", asset: "USDC" },
+    });
+    client = new Client({ name: "test-agent", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${key}` } },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await client?.close();
+    await t.close();
+  });
+
+  it("lists the core tools and one tool per catalogue capability with its input schema", async () => {
+    const { tools } = await client.listTools();
+    const names = tools.map((x) => x.name);
+    for (const n of ["search", "quote", "invoke", "order_status", "balance"])
+      expect(names).toContain(n);
+    const stats = tools.find((x) => x.name === "builtin-text-stats-analyze.analyze_v1");
+    expect(stats?.inputSchema).toMatchObject({ type: "object", required: ["text"] });
+  });
+
+  it("searches, invokes a capability tool that pays from the balance, and reports the order", async () => {
+    const found = await client.callTool({
+      name: "search",
+      arguments: { query: "word count statistics", input: { text: "a b c" } },
+    });
+    expect(found.isError).toBeFalsy();
+    const call = await client.callTool({
+      name: "builtin-text-stats-analyze.analyze_v1",
+      arguments: { text: "one two three" },
+    });
+    expect(call.isError).toBeFalsy();
+    const out = call.structuredContent as {
+      result: { words: number };
+      order_id: string;
+      receipt: { signature: unknown };
+    };
+    expect(out.result.words).toBe(3);
+    expect(out.receipt.signature).toBeTruthy();
+    expect(String(call._meta?.["org.peacprotocol/receipt_ref"])).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const status = await client.callTool({
+      name: "order_status",
+      arguments: { order_id: out.order_id },
+    });
+    expect((status.structuredContent as { order: { status: string } }).order.status).toBe(
+      "confirmed",
+    );
+    const balance = await client.callTool({ name: "balance", arguments: {} });
+    expect(
+      (balance.structuredContent as { accounts: { available_minor: string }[] }).accounts[0]
+        ?.available_minor,
+    ).not.toBe("1000000");
+  });
+
+  it("answers invalid arguments and unknown tools with isError problems, not protocol failures", async () => {
+    const bad = await client.callTool({
+      name: "builtin-text-stats-analyze.analyze_v1",
+      arguments: { text: 42 },
+    });
+    expect(bad.isError).toBe(true);
+    expect((bad.structuredContent as { code: string }).code).toBe("VALIDATION_FAILED");
+    const none = await client.callTool({ name: "no_such_tool", arguments: {} });
+    expect((none.structuredContent as { code: string }).code).toBe("NOT_FOUND");
+  });
+
+  it("serves the signed manifest and receipts as resources", async () => {
+    const manifest = await client.readResource({ uri: "agx://manifest" });
+    const doc = JSON.parse(String((manifest.contents[0] as { text: string }).text));
+    expect(doc.signature.algorithm).toBe("ed25519");
+    const templates = await client.listResourceTemplates();
+    expect(templates.resourceTemplates[0]?.uriTemplate).toBe("agx://receipts/{id}");
+  });
+
+  it("refuses a caller without a key", async () => {
+    const res = await fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(res.status).toBe(401);
+    const get = await fetch(`${url}/mcp`, { headers: { authorization: `Bearer ${key}` } });
+    expect(get.status).toBe(405);
+  });
+});
