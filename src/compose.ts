@@ -8,6 +8,7 @@ import { createDpop } from "./dpop/index.ts";
 import { builtinAdapter, createExecutor, httpAdapter } from "./execution/index.ts";
 import { createChannelFlows, TOPIC_CHANNEL_EXPIRE } from "./flows/channels.ts";
 import { createFulfilment } from "./flows/fulfil.ts";
+import { composeMarket } from "./flows/market-compose.ts";
 import {
   createPurchases,
   SYSTEM_ACTOR,
@@ -173,7 +174,9 @@ export function composeContext(parts: {
       previous,
     },
   });
+  const outboxAndMoney = { config, db, clock, ledger, receipts, outbox };
   return {
+    ...composeMarket(outboxAndMoney, { checkUrl: outboundUrlCheck(config) }),
     machines,
     delegation,
     config,

@@ -7,6 +7,7 @@ import { type Database, type DatabaseTarget, openDatabase } from "./db/db.ts";
 import { type AgxMigration, migrateToLatest } from "./db/migrate.ts";
 import { delegationMigrations } from "./delegation/index.ts";
 import { dpopMigrations } from "./dpop/index.ts";
+import { marketModuleHandlers } from "./flows/market-compose.ts";
 import { seedBuiltins } from "./flows/seed-builtins.ts";
 import { type App, buildApp } from "./http/app.ts";
 import type { AppContext } from "./http/context.ts";
@@ -17,6 +18,7 @@ import { limits } from "./kernel/limits.ts";
 import { createLogger, type Logger } from "./kernel/logger.ts";
 import { ledgerMigrations } from "./ledger/index.ts";
 import { machineMigrations } from "./machines/index.ts";
+import { marketMigrations } from "./market/index.ts";
 import { orderMigrations } from "./orders/index.ts";
 import {
   createOutboxWorker,
@@ -27,6 +29,7 @@ import {
 } from "./outbox/index.ts";
 import { ratelimitMigrations } from "./ratelimit/index.ts";
 import { receiptMigrations } from "./receipts/index.ts";
+import { webhookMigrations } from "./webhooks/index.ts";
 
 /** Every module's migrations; names are globally ordered by their numeric prefix. */
 export const allMigrations: Record<string, AgxMigration> = {
@@ -42,6 +45,8 @@ export const allMigrations: Record<string, AgxMigration> = {
   ...channelMigrations,
   ...machineMigrations,
   ...delegationMigrations,
+  ...marketMigrations,
+  ...webhookMigrations,
 };
 
 /** Where the configuration says the data lives. */
@@ -101,7 +106,7 @@ export async function createHub(
     db,
     clock,
     logger,
-    handlers: { ...marketHandlers(ctx), ...options.handlers },
+    handlers: { ...marketHandlers(ctx), ...marketModuleHandlers(ctx), ...options.handlers },
   });
   let tasks: ReturnType<typeof startTasks> | null = null;
 

@@ -26,7 +26,10 @@ export interface MarketOptions {
  * The market and webhooks modules and their flows, built on the hub's context: the one place
  * that wires them, used by the hub's composition root and by tests alike.
  */
-export function composeMarket(base: AppContext, options: MarketOptions) {
+export function composeMarket(
+  base: Pick<AppContext, "config" | "clock" | "db" | "ledger" | "receipts" | "outbox">,
+  options: MarketOptions,
+) {
   const { config, clock } = base;
   const decimalsOf = (asset: string) => config.assets.find((a) => a.code === asset)?.decimals ?? 6;
   const market = createMarket({

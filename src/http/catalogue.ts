@@ -7,11 +7,13 @@ import type { ProblemSpec } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
 import { ledgerProblems } from "../ledger/index.ts";
 import { machineProblems } from "../machines/index.ts";
+import { marketProblems } from "../market/index.ts";
 import { netProblems } from "../net/index.ts";
 import { orderProblems } from "../orders/index.ts";
 import { pipelineProblems } from "../pipelines/index.ts";
 import { policyProblems } from "../policy/index.ts";
 import { receiptProblems } from "../receipts/index.ts";
+import { webhookProblems } from "../webhooks/index.ts";
 import { x402Problems } from "../x402/index.ts";
 import { peacProblems } from "./peac/problems.ts";
 
@@ -32,6 +34,8 @@ export const problemCatalogue: Record<string, Record<string, ProblemSpec>> = {
   machines: machineProblems,
   delegation: delegationProblems,
   x402: x402Problems,
+  market: marketProblems,
+  webhooks: webhookProblems,
 };
 
 /** All problem specs keyed by code. */

@@ -6,17 +6,21 @@ import type { Delegation } from "../delegation/index.ts";
 import type { Dpop } from "../dpop/index.ts";
 import type { ChannelFlows } from "../flows/channels.ts";
 import type { Fulfilment } from "../flows/fulfil.ts";
+import type { MarketFlows } from "../flows/market.ts";
 import type { Purchases } from "../flows/purchase.ts";
+import type { WebhookFlows } from "../flows/webhooks.ts";
 import type { Idempotency } from "../idempotency/index.ts";
 import type { Identity } from "../identity/index.ts";
 import type { Clock } from "../kernel/clock.ts";
 import type { Logger } from "../kernel/logger.ts";
 import type { Ledger } from "../ledger/index.ts";
 import type { Machines } from "../machines/index.ts";
+import type { Market } from "../market/index.ts";
 import type { Orders } from "../orders/index.ts";
 import type { Outbox } from "../outbox/index.ts";
 import type { RateLimiter } from "../ratelimit/index.ts";
 import type { KeySet, Receipts } from "../receipts/index.ts";
+import type { Webhooks } from "../webhooks/index.ts";
 import type { HubPolicy } from "./peac/policy.ts";
 
 /** What routes may use: the modules and the database. Routes stay thin adapters over these. */
@@ -41,6 +45,12 @@ export interface AppContext {
   purchases: Purchases;
   fulfilment: Fulfilment;
   channelFlows: ChannelFlows;
+  /** Pact's peer-to-peer market: listings, negotiations, escrow orders, threads, reviews. */
+  market: Market;
+  marketFlows: MarketFlows;
+  /** Signed webhooks to principals' endpoints (Standard Webhooks), with retries. */
+  webhooks: Webhooks;
+  webhookFlows: WebhookFlows;
   /** The access policy served as peac.txt and enforced on governed routes. */
   policy: HubPolicy;
   /** The URL clients reach this hub at (configured, or the bound address once listening). */

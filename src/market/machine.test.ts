@@ -3,6 +3,7 @@ import {
   type Condition,
   conditions,
   decide,
+  eventsFor,
   type MarketEvent,
   type MarketStatus,
   marketEvents,
@@ -129,5 +130,26 @@ describe("market order state machine", () => {
         "REVIEWING/accept",
       ].sort(),
     );
+  });
+});
+
+describe("eventsFor", () => {
+  it("lists, for every status and role, exactly the events the hand-written table gives that role", () => {
+    for (const status of marketStatuses) {
+      for (const role of roles) {
+        const expected = marketEvents.filter((event) =>
+          (allowed[`${status}/${event}`] ?? "")
+            .split(" ")
+            .some((entry) => entry.split(/[:→]/)[0] === role),
+        );
+        expect(eventsFor(status, role), `${status} ${role}`).toEqual(expected);
+      }
+    }
+  });
+
+  it("offers the buyer funding while awaiting payment and nothing once completed", () => {
+    expect(eventsFor("AWAITING_PAY", "buyer")).toContain("fund");
+    expect(eventsFor("AWAITING_PAY", "seller")).not.toContain("fund");
+    expect(eventsFor("ESCROWED", "seller")).toContain("start");
   });
 });

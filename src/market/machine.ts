@@ -225,3 +225,12 @@ function specificRefusal(from: MarketStatus, event: MarketEvent) {
     return "dispute_window_closed";
   return null;
 }
+
+/**
+ * The events a role may fire from a status, read from the table (conditions aside: an event
+ * listed here may still be refused when its condition does not hold, e.g. a deadline not passed).
+ */
+export function eventsFor(status: MarketStatus, role: Role): MarketEvent[] {
+  const rules = marketTransitions[status] ?? {};
+  return marketEvents.filter((event) => rules[event]?.some((rule) => rule.by.includes(role)));
+}

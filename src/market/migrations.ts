@@ -3,7 +3,7 @@ import type { AgxMigration } from "../db/migrate.ts";
 
 /** Listings (with full-text search), orders and their audit trail, threads, disputes, reviews. */
 export const marketMigrations: Record<string, AgxMigration> = {
-  "0700_market": {
+  "1000_market": {
     async up(db, dialect) {
       await db.schema
         .createTable("market_listings")

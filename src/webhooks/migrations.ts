@@ -2,7 +2,7 @@ import type { AgxMigration } from "../db/migrate.ts";
 
 /** Webhook endpoints (sealed secrets), messages, deliveries and their attempts. */
 export const webhookMigrations: Record<string, AgxMigration> = {
-  "0710_webhooks": {
+  "1010_webhooks": {
     async up(db) {
       await db.schema
         .createTable("webhook_endpoints")

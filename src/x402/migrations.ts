@@ -5,7 +5,7 @@ import type { AgxMigration } from "../db/migrate.ts";
  * claims (a tx hash pays for one thing only, ever) and settlements broadcast but not confirmed.
  */
 export const x402Migrations: Record<string, AgxMigration> = {
-  "0800_x402": {
+  "1100_x402": {
     async up(db) {
       await db.schema
         .createTable("x402_payment_ids")

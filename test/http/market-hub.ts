@@ -1,10 +1,8 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance } from "fastify";
-import { type Migration, Migrator } from "kysely";
 import { marketHandlers, outboundUrlCheck } from "../../src/compose.ts";
 import type { ConfigOverrides } from "../../src/config.ts";
 import type { Database } from "../../src/db/db.ts";
-import type { AgxMigration } from "../../src/db/migrate.ts";
 import {
   composeMarket,
   type MarketOptions,
@@ -21,10 +19,7 @@ import {
 import { validatorCompiler } from "../../src/http/validation.ts";
 import type { ManualClock } from "../../src/kernel/clock.ts";
 import { newId } from "../../src/kernel/ids.ts";
-import { allMigrations } from "../../src/main.ts";
-import { marketMigrations } from "../../src/market/index.ts";
 import { createOutboxWorker, type OutboxWorker } from "../../src/outbox/index.ts";
-import { webhookMigrations } from "../../src/webhooks/index.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field.
@@ -47,27 +42,6 @@ export interface MarketHub {
 }
 
 /**
- * Applies migrations that sort before ones the database already ran (this module's 07xx after
- * another module's 09xx): until the hub registers them, tests add them out of order.
- */
-async function migrateUnordered(db: Database, migrations: Record<string, AgxMigration>) {
-  const provided: Record<string, Migration> = {};
-  for (const [name, m] of Object.entries(migrations)) {
-    provided[name] = { up: (k) => m.up(k, db.dialect) };
-  }
-  const migrator = new Migrator({
-    db: db.kysely,
-    provider: { getMigrations: async () => provided },
-    migrationTableName: "agx_migrations",
-    migrationLockTableName: "agx_migrations_lock",
-    allowUnorderedMigrations: true,
-    ...(db.schema ? { migrationTableSchema: db.schema } : {}),
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-}
-
-/**
  * The hub's pieces plus the market and webhooks modules, assembled without touching the hub's
  * wiring: the same auth, problem handler, validator and idempotency as buildApp.
  */
@@ -83,7 +57,6 @@ export async function startMarketHub(options: {
     config: { outbound_allow_hosts: ["127.0.0.1"], ...options.config },
   });
   const base = hub.hub.ctx;
-  await migrateUnordered(base.db, { ...allMigrations, ...marketMigrations, ...webhookMigrations });
   const parts = composeMarket(base, { checkUrl: outboundUrlCheck(base.config), ...options.market });
   const ctx: MarketRouteContext = { ...base, ...parts };
   const app = Fastify({

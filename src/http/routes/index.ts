@@ -23,6 +23,7 @@ import createKey from "./keys/create.ts";
 import listKeys from "./keys/list.ts";
 import revokeKey from "./keys/revoke.ts";
 import { registerMachineRoutes } from "./machines/index.ts";
+import { registerMarketRoutes } from "./market/index.ts";
 import mcpRoute from "./mcp.ts";
 import getMe from "./me/get.ts";
 import createOrderRoute from "./orders/create.ts";
@@ -85,4 +86,5 @@ export function registerRoutes(app: App, ctx: AppContext): void {
     route(app, ctx);
   }
   registerMachineRoutes(app, ctx);
+  registerMarketRoutes(app, ctx);
 }

@@ -6,6 +6,7 @@ import { isoOf } from "../../../kernel/clock.ts";
 import { Problem } from "../../../kernel/problem.ts";
 import {
   type Attachment,
+  eventsFor,
   type Listing,
   type MarketOrder,
   type Message,
@@ -133,6 +134,13 @@ export const OrderWire = Type.Object({
     deliveryDeadline: Nullable(Type.String()),
   }),
   termsHash: Type.String(),
+  allowedEvents: Type.Object(
+    { buyer: Type.Array(Type.String()), seller: Type.Array(Type.String()) },
+    {
+      description:
+        "What each party may fire next (a condition such as a deadline may still refuse)",
+    },
+  ),
   agreed: Type.Object({ buyer: Type.Boolean(), seller: Type.Boolean() }),
   fee: WireMoney,
   holdId: Nullable(Type.String()),
@@ -167,6 +175,10 @@ export function orderWire(ctx: MarketRouteContext, o: MarketOrder) {
         terms.delivery_deadline_ms === null ? null : isoOf(terms.delivery_deadline_ms),
     },
     termsHash: o.terms_hash,
+    allowedEvents: {
+      buyer: eventsFor(o.status, "buyer"),
+      seller: eventsFor(o.status, "seller"),
+    },
     agreed: { buyer: o.buyer_agreed === o.terms_hash, seller: o.seller_agreed === o.terms_hash },
     fee: money(ctx, o.fee_minor, terms.asset),
     holdId: o.hold_id,
