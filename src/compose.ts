@@ -136,27 +136,6 @@ export function composeContext(parts: {
       allowPrivate: config.outbound_allow_private,
     }),
   ]);
-  const purchaseDeps = {
-    clock,
-    ledger,
-    orders,
-    catalog,
-    receipts,
-    channels,
-    outbox,
-    executor,
-    fee_bps: config.hub_fee_bps,
-    execution_timeout_ms: config.execution_timeout_ms,
-    decimalsOf,
-  };
-  const purchases = createPurchases(purchaseDeps);
-  const machines = createMachines({
-    clock,
-    hub: parts.publicUrl,
-    resolvers: controllerResolvers(config),
-    endpoint_secret_key: derivedSecret("agx-machine-endpoint-tokens", config, db),
-    checkUrl: outboundUrlCheck(config),
-  });
   const previous =
     config.pairing_token_secret_previous && config.pairing_token_previous_until_ms !== null
       ? {
@@ -173,6 +152,28 @@ export function composeContext(parts: {
         derivedSecret("agx-pairing-token", config, db).toString("hex"),
       previous,
     },
+  });
+  const purchaseDeps = {
+    clock,
+    ledger,
+    orders,
+    catalog,
+    receipts,
+    channels,
+    outbox,
+    executor,
+    fee_bps: config.hub_fee_bps,
+    execution_timeout_ms: config.execution_timeout_ms,
+    decimalsOf,
+    delegation,
+  };
+  const purchases = createPurchases(purchaseDeps);
+  const machines = createMachines({
+    clock,
+    hub: parts.publicUrl,
+    resolvers: controllerResolvers(config),
+    endpoint_secret_key: derivedSecret("agx-machine-endpoint-tokens", config, db),
+    checkUrl: outboundUrlCheck(config),
   });
   const outboxAndMoney = { config, db, clock, ledger, receipts, outbox };
   return {

@@ -273,6 +273,7 @@ export function createDelegation(deps: DelegationDeps) {
     list: (ex: Executor, machine_ids: string[]) => store.pairingsOf(ex, machine_ids),
     authenticate,
     reserveSpend: spend.reserveSpend,
+    releaseSpend: spend.releaseSpend,
     spendOf: spend.spendOf,
     reservations: spend.reservations,
     purgeExpired: (ex: Executor, limit: number = delegationLimits.purge_batch_max) =>

@@ -162,3 +162,51 @@ export async function entriesOf(ex: Executor, pairing_id: string, limit: number)
     }),
   );
 }
+
+/** The reservations made for `reference` (an order id), releases excluded. */
+export async function reservationsFor(ex: Executor, reference: string) {
+  const rows = await q(ex)
+    .selectFrom("delegation_spend_entries")
+    .selectAll()
+    .where("reference", "=", reference)
+    .where("amount_minor", ">", 0n)
+    .orderBy("id")
+    .execute();
+  return rows.map(
+    (r): SpendReservation => ({
+      ...r,
+      amount_minor: big(r.amount_minor),
+      created_at_ms: num(r.created_at_ms),
+    }),
+  );
+}
+
+/**
+ * Gives a reservation back, once: a release entry (negative amount, id `<reservation>.rel`) is
+ * inserted, and only if that insert happened are the counters lowered — today's and this month's
+ * only when the reservation counted in the window the counter is still on.
+ */
+export async function releaseEntry(
+  ex: Executor,
+  e: SpendReservation,
+  now_ms: number,
+): Promise<boolean> {
+  const inserted = await q(ex)
+    .insertInto("delegation_spend_entries")
+    .values({ ...e, id: `${e.id}.rel`, amount_minor: -e.amount_minor, created_at_ms: now_ms })
+    .onConflict((oc) => oc.column("id").doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
+  await q(ex)
+    .updateTable("delegation_spend")
+    .set({
+      day_spent_minor: sql`case when day_key = ${e.day_key} then day_spent_minor - ${e.amount_minor} else day_spent_minor end`,
+      month_spent_minor: sql`case when month_key = ${e.month_key} then month_spent_minor - ${e.amount_minor} else month_spent_minor end`,
+      total_spent_minor: sql`total_spent_minor - ${e.amount_minor}`,
+      updated_at_ms: now_ms,
+    })
+    .where("pairing_id", "=", e.pairing_id)
+    .where("asset", "=", e.asset)
+    .execute();
+  return true;
+}

@@ -98,7 +98,19 @@ export function createSpend() {
     return rows.map((r) => spendStore.toSnapshot(r, day_key, month_key));
   }
 
-  return { reserveSpend, spendOf, reservations: spendStore.entriesOf };
+  /**
+   * Gives back what was reserved for `reference` (a refunded or cancelled order), in the
+   * transaction of the refund; a second call releases nothing. Returns the amount released.
+   */
+  async function releaseSpend(tx: Executor, reference: string, now_ms: number): Promise<bigint> {
+    let released = 0n;
+    for (const entry of await spendStore.reservationsFor(tx, reference)) {
+      if (await spendStore.releaseEntry(tx, entry, now_ms)) released += entry.amount_minor;
+    }
+    return released;
+  }
+
+  return { reserveSpend, releaseSpend, spendOf, reservations: spendStore.entriesOf };
 }
 
 /** What binds before the counters move: expiry, currency and the per-purchase cap. */

@@ -55,6 +55,7 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
     if (payment.hold_id && payment.status !== "intent_created")
       await refundFunds(tx, ledger, payment);
     const refunded = await orders.paymentTransition(tx, payment, "refund", actor);
+    if (order.pairing_id !== null) await deps.delegation.releaseSpend(tx, order.id, clock.now_ms());
     return payment.status === "intent_created"
       ? null
       : purchases.receipt(tx, order, "refund", {

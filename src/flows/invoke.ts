@@ -7,12 +7,18 @@ import { isProblem, Problem } from "../kernel/problem.ts";
 import { orderProblems } from "../orders/index.ts";
 import type { StoredReceipt } from "../receipts/index.ts";
 import type { Fulfilment } from "./fulfil.ts";
-import type { Purchases } from "./purchase.ts";
+import type { Delegated, Purchases } from "./purchase.ts";
 
 /** How an invoke is paid: a funded account (prepaid) or an open channel. */
-export type InvokePayment =
+export type InvokePayment = (
   | { rail: "prepaid"; buyer_id: string }
-  | { rail: "channel"; buyer_id: string; channel_id: string };
+  | { rail: "channel"; buyer_id: string; channel_id: string }
+) & {
+  /** A paired agent buying for its machine: its policy and spend limits bind. */
+  delegated?: Delegated;
+  /** Who acted, for the audit trail (default: the buyer). */
+  actor_id?: string;
+};
 
 export interface InvokeOutcome {
   success: boolean;
@@ -49,7 +55,7 @@ export async function invoke(
     payment: InvokePayment;
   },
 ): Promise<InvokeOutcome> {
-  const actor = { id: spec.payment.buyer_id, reason: "invoke" };
+  const actor = { id: spec.payment.actor_id ?? spec.payment.buyer_id, reason: "invoke" };
   const order = await deps.db.transaction(async (tx) => {
     const made = await deps.purchases.createOrder(tx, {
       buyer_id: spec.payment.buyer_id,
@@ -57,6 +63,7 @@ export async function invoke(
       service_id: spec.service.id,
       operation: spec.operation,
       input: spec.input,
+      ...(spec.payment.delegated ? { delegated: spec.payment.delegated } : {}),
     });
     const { order: intent } = await deps.purchases.paymentIntent(tx, made.order, actor);
     if (intent.status === "ready") return intent;

@@ -2,6 +2,12 @@ import type { Catalog, Service } from "../catalog/index.ts";
 import { catalogProblems, checkInput, priceOf } from "../catalog/index.ts";
 import type { Channels } from "../channels/index.ts";
 import type { Tx } from "../db/db.ts";
+import {
+  assertAllowed,
+  type Delegation,
+  type DelegationPolicy,
+  evaluatePolicy,
+} from "../delegation/index.ts";
 import type { ServiceExecutor } from "../execution/index.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { canonicalJson, sha256Hex } from "../kernel/json.ts";
@@ -32,6 +38,14 @@ export interface PurchaseDeps {
   fee_bps: number;
   execution_timeout_ms: number;
   decimalsOf(asset: string): number;
+  /** Spend limits of paired agents, counted in the debit's transaction. */
+  delegation: Pick<Delegation, "reserveSpend" | "releaseSpend">;
+}
+
+/** A purchase an agent makes for a machine under its pairing's delegation policy. */
+export interface Delegated {
+  pairing_id: string;
+  policy: DelegationPolicy;
 }
 
 /** Rails that move money on the hub's ledger (the service lists them as `agx-ledger`). */
@@ -88,6 +102,7 @@ export function createPurchases(deps: PurchaseDeps) {
       quote_id?: string;
       service_id?: string;
       operation?: string;
+      delegated?: Delegated;
     },
   ): Promise<{ order: Order; created: boolean }> {
     let service: Service;
@@ -130,6 +145,24 @@ export function createPurchases(deps: PurchaseDeps) {
         { extensions: { rails: service.rails } },
       );
     }
+    if (spec.delegated) {
+      // Allow and deny lists, expiry, currency and the per-purchase cap bind here; the spend
+      // counters bind when the money moves (pay), in that transaction.
+      assertAllowed(
+        evaluatePolicy(
+          spec.delegated.policy,
+          {
+            skill_key: service.skill_key,
+            service_id: service.id,
+            provider_key: service.provider_id,
+            rails: [rail],
+            amount_minor,
+            asset: service.pricing.asset,
+          },
+          { now_ms: clock.now_ms() },
+        ),
+      );
+    }
     const fee_minor = (amount_minor * BigInt(deps.fee_bps)) / 10_000n;
     const made = await orders.create(tx, {
       buyer_id: spec.buyer_id,
@@ -147,6 +180,7 @@ export function createPurchases(deps: PurchaseDeps) {
       asset: service.pricing.asset,
       rail,
       client_ref: spec.client_ref ?? null,
+      pairing_id: spec.delegated?.pairing_id ?? null,
     });
     if (made.created)
       await receipt(tx, made.order, "quote", {
@@ -231,6 +265,16 @@ export function createPurchases(deps: PurchaseDeps) {
         orderProblems.PAYMENT_TRANSITION_FORBIDDEN,
         `payment ${payment.id} is ${payment.status}`,
         { extensions: { status: payment.status } },
+      );
+    }
+    if (order.pairing_id !== null && order.amount_minor > 0n) {
+      await deps.delegation.reserveSpend(
+        tx,
+        order.pairing_id,
+        order.asset,
+        order.amount_minor,
+        clock.now_ms(),
+        { reference: order.id },
       );
     }
     let patch: Parameters<Orders["paymentTransition"]>[4] = {};

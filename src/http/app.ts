@@ -75,6 +75,12 @@ export async function buildApp(ctx: AppContext): Promise<App> {
       components: {
         securitySchemes: {
           apiKey: { type: "http", scheme: "bearer", description: "sk_agx_… API key" },
+          agentPairingToken: {
+            type: "apiKey",
+            in: "header",
+            name: "x-agent-pairing-token",
+            description: "A paired agent's session token: it acts for its machine under the policy",
+          },
         },
       },
     },

@@ -6,7 +6,11 @@ import { kernelProblems } from "../kernel/problems.ts";
 import type { AppContext } from "./context.ts";
 
 /** Who may call a route: anyone (`public`) or a key holding at least this scope. */
-export type RouteAccess = "public" | Scope;
+/**
+ * Who may call a route: anyone, a key of a scope, or (`write_or_agent`) a write key or a paired
+ * agent's `x-agent-pairing-token`, which the route verifies itself (routes/purchaser.ts).
+ */
+export type RouteAccess = "public" | Scope | "write_or_agent";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -38,6 +42,7 @@ export function installAuth(app: FastifyInstance, ctx: AppContext): void {
     const credential = credentialOf(request);
     if (credential === undefined) {
       if (access === "public") return;
+      if (access === "write_or_agent" && request.headers["x-agent-pairing-token"]) return;
       throw new Problem(kernelProblems.UNAUTHENTICATED, "send Authorization: Bearer <api key>", {
         headers: { "www-authenticate": challenge },
       });
@@ -51,10 +56,11 @@ export function installAuth(app: FastifyInstance, ctx: AppContext): void {
     }
     await checkDpopBinding(ctx, request, caller, credential);
     request.caller = caller;
-    if (access !== "public" && !scopeCovers(caller.key.scope, access)) {
+    const needed = access === "write_or_agent" ? "write" : access;
+    if (needed !== "public" && !scopeCovers(caller.key.scope, needed)) {
       throw new Problem(
         kernelProblems.FORBIDDEN,
-        `this route needs a ${access} key; this key has ${caller.key.scope}`,
+        `this route needs a ${needed} key; this key has ${caller.key.scope}`,
         { headers: { "www-authenticate": `${challenge}, error="insufficient_scope"` } },
       );
     }

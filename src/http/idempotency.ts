@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Tx } from "../db/db.ts";
 import { type IdempotencyScope, isValidIdempotencyKey } from "../idempotency/index.ts";
+import { sha256Hex } from "../kernel/json.ts";
 import { Problem } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
 import type { AppContext } from "./context.ts";
@@ -22,9 +23,17 @@ const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 /** Outcomes that depend on the moment, not the request: never replayed. */
 const NOT_STORED = new Set([401, 403, 409, 429]);
 
+/** Whose keys these are: the key's principal, a paired agent's token (by digest), or the address. */
+function ownerOf(request: FastifyRequest): string {
+  if (request.caller) return request.caller.principal.id;
+  const agent = request.headers["x-agent-pairing-token"];
+  if (typeof agent === "string") return `agent:${sha256Hex(agent).slice(0, 32)}`;
+  return `anon:${request.ip}`;
+}
+
 function scopeOf(request: FastifyRequest, key: string): IdempotencyScope {
   return {
-    owner: request.caller ? request.caller.principal.id : `anon:${request.ip}`,
+    owner: ownerOf(request),
     method: request.method,
     route: request.routeOptions.url ?? request.url,
     key,

@@ -79,3 +79,10 @@ export const errorResponses = {
   "4XX": ProblemSchema,
   "5XX": ProblemSchema,
 };
+
+/** The optional pairing token header of routes a paired agent may call for its machine. */
+export const AgentHeader = Type.Object({
+  "x-agent-pairing-token": Type.Optional(
+    Type.String({ maxLength: 4096, description: "A paired agent's session token" }),
+  ),
+});

@@ -109,4 +109,9 @@ export const orderMigrations: Record<string, AgxMigration> = {
         .execute();
     },
   },
+  "1300_order_pairing": {
+    async up(db) {
+      await db.schema.alterTable("orders").addColumn("pairing_id", "text").execute();
+    },
+  },
 };

@@ -46,6 +46,8 @@ export interface Order {
   rail: Rail;
   status: OrderStatus;
   client_ref: string | null;
+  /** The pairing whose agent bought this for a machine (its policy and spend limits apply). */
+  pairing_id: string | null;
   handoff: Record<string, unknown> | null;
   error: string | null;
   created_at_ms: number;

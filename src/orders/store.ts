@@ -22,6 +22,7 @@ interface OrderRow {
   rail: string;
   status: string;
   client_ref: string | null;
+  pairing_id: string | null;
   handoff: Json | null;
   error: string | null;
   created_at_ms: Int;

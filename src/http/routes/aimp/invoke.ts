@@ -9,6 +9,7 @@ import { orderProblems } from "../../../orders/index.ts";
 import { receiptHeaders } from "../../../receipts/index.ts";
 import type { App } from "../../app.ts";
 import type { AppContext } from "../../context.ts";
+import { pairingTokenOf, purchaserOf } from "../../purchaser.ts";
 import { decimalsOf } from "../../wire.ts";
 import { type AimpCapability, capabilityIdOf, findCapability, usdPerCall } from "./tools.ts";
 
@@ -57,16 +58,21 @@ async function handle(
   const cap = await findCapability(ctx, ctx.db.kysely, ids.product, ids.capability);
   const channelHeader = request.headers["x-payment-channel"];
   const channel_id = typeof channelHeader === "string" ? channelHeader.trim() : null;
-  const buyer = request.caller?.principal.id ?? null;
-  if (!buyer)
+  if (!request.caller && pairingTokenOf(request) === undefined)
     throw paymentRequired(
       ctx,
       cap,
       "this capability is paid; authenticate with a funded key or a channel",
     );
+  const purchaser = await purchaserOf(ctx, ctx.db.kysely, request, { recheck: true });
+  const who = {
+    buyer_id: purchaser.buyer_id,
+    actor_id: purchaser.actor_id,
+    ...(purchaser.delegated ? { delegated: purchaser.delegated } : {}),
+  };
   const payment = channel_id
-    ? { rail: "channel" as const, buyer_id: buyer, channel_id }
-    : { rail: "prepaid" as const, buyer_id: buyer };
+    ? { rail: "channel" as const, channel_id, ...who }
+    : { rail: "prepaid" as const, ...who };
   try {
     const out = await invoke(
       {

@@ -1,9 +1,10 @@
 import { Type } from "@sinclair/typebox";
 import { rails } from "../../../orders/index.ts";
 import type { App } from "../../app.ts";
-import { callerOf } from "../../auth.ts";
 import type { AppContext } from "../../context.ts";
 import { writeTx } from "../../idempotency.ts";
+import { purchaserOf } from "../../purchaser.ts";
+import { AgentHeader } from "../../schemas.ts";
 import { OrderWire, orderWire } from "./wire.ts";
 
 const Body = Type.Object(
@@ -23,19 +24,23 @@ export default function createOrderRoute(app: App, ctx: AppContext) {
   app.post(
     "/api/v1/market/orders",
     {
-      config: { access: "write" },
+      config: { access: "write_or_agent" },
       schema: {
         summary: "Create an order from a quote (QUOTE_EXPIRED when stale)",
         tags: ["orders"],
         operationId: "createOrder",
-        security: [{ apiKey: [] }],
+        description:
+          "A paired agent may buy for its machine with `x-agent-pairing-token` instead of a key: " +
+          "the pairing's delegation policy is checked now and its spend limits when paying.",
+        security: [{ apiKey: [] }, { agentPairingToken: [] }],
+        headers: AgentHeader,
         body: Body,
         response: { 201: OrderWire, 200: OrderWire },
       },
     },
     async (request, reply) => {
       const b = request.body;
-      const buyer = callerOf(request).principal.id;
+      const purchaser = await purchaserOf(ctx, ctx.db.kysely, request, { recheck: true });
       let created = false;
       return writeTx(
         ctx,
@@ -44,7 +49,8 @@ export default function createOrderRoute(app: App, ctx: AppContext) {
         () => (created ? 201 : 200),
         async (tx) => {
           const made = await ctx.purchases.createOrder(tx, {
-            buyer_id: buyer,
+            buyer_id: purchaser.buyer_id,
+            ...(purchaser.delegated ? { delegated: purchaser.delegated } : {}),
             rail: b.rail,
             input: b.input ?? null,
             client_ref: b.client_ref ?? null,

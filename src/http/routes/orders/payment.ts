@@ -2,10 +2,10 @@ import { Type } from "@sinclair/typebox";
 import { Problem } from "../../../kernel/problem.ts";
 import { orderProblems } from "../../../orders/index.ts";
 import type { App } from "../../app.ts";
-import { callerOf } from "../../auth.ts";
 import type { AppContext } from "../../context.ts";
 import { writeTx } from "../../idempotency.ts";
-import { DecimalAmount } from "../../schemas.ts";
+import { actorIdOf } from "../../purchaser.ts";
+import { AgentHeader, DecimalAmount } from "../../schemas.ts";
 import { minorOf } from "../../wire.ts";
 import { OrderId, OrderWire, orderFor, orderWire } from "./wire.ts";
 
@@ -14,12 +14,13 @@ const Reply = Type.Object({ order: OrderWire, receipt: Type.Optional(Type.String
 /** payment-intent, payment (prepaid/channel), escrow-lock and payment-proof (offchain-record). */
 export default function paymentRoutes(app: App, ctx: AppContext) {
   const common = (summary: string, operationId: string, body?: ReturnType<typeof Type.Object>) => ({
-    config: { access: "write" as const },
+    config: { access: "write_or_agent" as const },
     schema: {
       summary,
       tags: ["orders"],
       operationId,
-      security: [{ apiKey: [] }],
+      security: [{ apiKey: [] }, { agentPairingToken: [] }],
+      headers: AgentHeader,
       params: OrderId,
       ...(body ? { body } : {}),
       response: { 200: Reply },
@@ -35,7 +36,7 @@ export default function paymentRoutes(app: App, ctx: AppContext) {
     async (request, reply) =>
       writeTx(ctx, request, reply, 200, async (tx) => {
         const { order } = await orderFor(ctx, tx, request, request.params.id, ["buyer"]);
-        const actor = { id: callerOf(request).principal.id, reason: "payment intent" };
+        const actor = { id: actorIdOf(request, order), reason: "payment intent" };
         const { order: next, payment } = await ctx.purchases.paymentIntent(tx, order, actor);
         return { order: orderWire(ctx, next, payment) };
       }),
@@ -55,7 +56,7 @@ export default function paymentRoutes(app: App, ctx: AppContext) {
         const { order } = await orderFor(ctx, tx, request, request.params.id, ["buyer"]);
         const b = request.body as { amount?: string; channel_id?: string };
         const actor = {
-          id: callerOf(request).principal.id,
+          id: actorIdOf(request, order),
           reason: rail ? "escrow lock" : "payment",
         };
         if (rail && order.rail !== rail) {
@@ -105,7 +106,7 @@ export default function paymentRoutes(app: App, ctx: AppContext) {
         const paid = await ctx.purchases.pay(
           tx,
           order,
-          { id: callerOf(request).principal.id, reason: "payment proof" },
+          { id: actorIdOf(request, order), reason: "payment proof" },
           {
             proof: b.proof,
             ...(b.amount ? { amount_minor: minorOf(ctx, b.amount, order.asset, "/amount") } : {}),

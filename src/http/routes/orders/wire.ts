@@ -8,6 +8,7 @@ import { kernelProblems } from "../../../kernel/problems.ts";
 import { type Order, orderProblems, type Payment } from "../../../orders/index.ts";
 import { callerOf } from "../../auth.ts";
 import type { AppContext } from "../../context.ts";
+import { pairingTokenOf, purchaserOf } from "../../purchaser.ts";
 import { moneyWire } from "../../wire.ts";
 
 export const OrderId = Type.Object({ id: Type.String({ pattern: "^ord_[0-9a-z]{26}$" }) });
@@ -88,6 +89,15 @@ export async function orderFor(
   id: string,
   parties: Party[],
 ): Promise<{ order: Order; party: Party }> {
+  if (!request.caller && pairingTokenOf(request) !== undefined) {
+    // A paired agent is the buyer of the orders it made for its machine, and of nothing else.
+    const agent = await purchaserOf(ctx, ex, request, { recheck: false });
+    const order = await ctx.orders.get(ex, id);
+    if (parties.includes("buyer") && order.pairing_id === agent.delegated?.pairing_id) {
+      return { order, party: "buyer" };
+    }
+    throw new Problem(orderProblems.ORDER_NOT_FOUND, `no order ${id}`);
+  }
   const caller = callerOf(request);
   const order = await ctx.orders.get(ex, id);
   // One principal may be several parties at once (the operator sells the built-in services).

@@ -1,24 +1,15 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyRequest } from "fastify";
 import { evaluatePolicy } from "../../../delegation/index.ts";
 import { authenticateAgent } from "../../../flows/machine-pairing.ts";
 import { decimalToMinor } from "../../../kernel/money.ts";
 import { Problem } from "../../../kernel/problem.ts";
 import { kernelProblems } from "../../../kernel/problems.ts";
 import type { App } from "../../app.ts";
+import { PAIRING_TOKEN_HEADER, pairingTokenOf } from "../../purchaser.ts";
 import { AssetCode, DecimalAmount } from "../../schemas.ts";
 import { type MachineRouteContext, modulesOf } from "../machines/context.ts";
 import { MachineParams } from "../machines/wire.ts";
 import { PairingWire, pairingWire } from "./wire.ts";
-
-/** The pairing token header (peaq); never logged (see kernel/logger.ts redactions). */
-export const PAIRING_TOKEN_HEADER = "x-agent-pairing-token";
-
-/** The raw pairing token of a request, if it sent exactly one. */
-export function pairingTokenOf(request: FastifyRequest): string | undefined {
-  const raw = request.headers[PAIRING_TOKEN_HEADER];
-  return typeof raw === "string" ? raw.trim() : undefined;
-}
 
 const headers = Type.Object({ [PAIRING_TOKEN_HEADER]: Type.Optional(Type.String()) });
 
