@@ -9,6 +9,7 @@ import { builtinAdapter, createExecutor, httpAdapter } from "./execution/index.t
 import { createChannelFlows, TOPIC_CHANNEL_EXPIRE } from "./flows/channels.ts";
 import { createFulfilment } from "./flows/fulfil.ts";
 import { composeMarket } from "./flows/market-compose.ts";
+import { composePipelineFlows } from "./flows/pipeline.ts";
 import {
   createPurchases,
   SYSTEM_ACTOR,
@@ -168,6 +169,10 @@ export function composeContext(parts: {
     delegation,
   };
   const purchases = createPurchases(purchaseDeps);
+  const market = composeMarket(
+    { config, db, clock, ledger, receipts, outbox },
+    { checkUrl: outboundUrlCheck(config) },
+  );
   const machines = createMachines({
     clock,
     hub: parts.publicUrl,
@@ -175,9 +180,8 @@ export function composeContext(parts: {
     endpoint_secret_key: derivedSecret("agx-machine-endpoint-tokens", config, db),
     checkUrl: outboundUrlCheck(config),
   });
-  const outboxAndMoney = { config, db, clock, ledger, receipts, outbox };
-  return {
-    ...composeMarket(outboxAndMoney, { checkUrl: outboundUrlCheck(config) }),
+  const base = {
+    ...market,
     machines,
     delegation,
     config,
@@ -198,9 +202,16 @@ export function composeContext(parts: {
     channels,
     purchases,
     fulfilment: createFulfilment({ ...purchaseDeps, db }, purchases),
-    channelFlows: createChannelFlows({ clock, ledger, channels, outbox }),
+    channelFlows: createChannelFlows({
+      clock,
+      ledger,
+      channels,
+      outbox,
+      webhooks: market.webhookFlows,
+    }),
     publicUrl: parts.publicUrl,
   };
+  return { ...base, pipelineFlows: composePipelineFlows(base) };
 }
 
 /**

@@ -1,12 +1,13 @@
 import type { Channel, Channels } from "../channels/index.ts";
 import { channelProblems } from "../channels/index.ts";
 import type { Tx } from "../db/db.ts";
-import type { Clock } from "../kernel/clock.ts";
+import { type Clock, isoOf } from "../kernel/clock.ts";
 import { limits } from "../kernel/limits.ts";
 import { Problem } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
 import { type Ledger, transferProblem } from "../ledger/index.ts";
 import type { Outbox } from "../outbox/index.ts";
+import type { WebhookFlows } from "./webhooks.ts";
 
 export const TOPIC_CHANNEL_EXPIRE = "channel.expire";
 
@@ -16,8 +17,23 @@ export function createChannelFlows(deps: {
   ledger: Ledger;
   channels: Channels;
   outbox: Outbox;
+  /** Tells the channel's owner when it opens and ends (`channel.updated`), when wired. */
+  webhooks?: Pick<WebhookFlows, "emit">;
 }) {
   const { ledger, channels } = deps;
+  const notify = (tx: Tx, c: Channel, status: string, extra: Record<string, unknown> = {}) =>
+    deps.webhooks?.emit(tx, {
+      to: [c.owner_id],
+      type: "channel.updated",
+      data: {
+        channelId: c.id,
+        status,
+        asset: c.asset,
+        depositMinor: c.deposit_minor.toString(),
+        expiresAt: isoOf(c.expires_at_ms),
+        ...extra,
+      },
+    });
 
   /** Locks a deposit from the owner's balance into a new channel that expires on its own. */
   async function open(
@@ -54,6 +70,7 @@ export function createChannelFlows(deps: {
       due_at_ms: channel.expires_at_ms,
       dedupe_key: `channel_expire:${channel.id}`,
     });
+    await notify(tx, channel, "open");
     return channel;
   }
 
@@ -104,7 +121,12 @@ export function createChannelFlows(deps: {
       if (r.result !== "created" && r.result !== "exists") throw transferProblem(r);
     }
     await deps.outbox.cancel(tx, `channel_expire:${channel.id}`);
-    return { used_minor: channel.deposit_minor - available_minor, refund_minor: available_minor };
+    const used_minor = channel.deposit_minor - available_minor;
+    await notify(tx, channel, how, {
+      usedMinor: used_minor.toString(),
+      refundMinor: available_minor.toString(),
+    });
+    return { used_minor, refund_minor: available_minor };
   }
 
   return { open, end, balanceOf };

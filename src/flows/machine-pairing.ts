@@ -10,8 +10,9 @@ import type {
   PairingPatch,
   SpendSnapshot,
 } from "../delegation/index.ts";
-import type { Clock } from "../kernel/clock.ts";
+import { type Clock, isoOf } from "../kernel/clock.ts";
 import { HUB_VIEWER, type Machine, type Machines, type Viewer } from "../machines/index.ts";
+import type { WebhookFlows } from "./webhooks.ts";
 
 /**
  * Use cases that need both a machine and its agent pairings. A machine-bound write re-checks the
@@ -23,6 +24,25 @@ export interface MachineModules {
   machines: Machines;
   delegation: Delegation;
   clock: Clock;
+  /** Tells the machine's owner about pairing changes (`pairing.updated`), when wired. */
+  webhooks?: Pick<WebhookFlows, "emit">;
+}
+
+/** `pairing.updated` to the machine's owner, in the change's transaction. No token in it. */
+async function pairingChanged(mods: MachineModules, tx: Tx, p: Pairing, change: string) {
+  await mods.webhooks?.emit(tx, {
+    to: [p.owner_id],
+    type: "pairing.updated",
+    data: {
+      change,
+      machineId: p.machine_id,
+      pairingId: p.id,
+      status: p.status,
+      agentAddress: p.agent_address,
+      policyHash: p.policy_hash,
+      updatedAt: isoOf(p.updated_at_ms),
+    },
+  });
 }
 
 /** How a flow reads before and writes inside the caller's transaction. */
@@ -66,15 +86,17 @@ export async function pairAgent(
   },
 ) {
   const m = await mods.machines.requireBound(io.ex, viewer, machine_id, { active: true });
-  return io.runTx((tx) =>
-    mods.delegation.pair(tx, {
+  return io.runTx(async (tx) => {
+    const made = await mods.delegation.pair(tx, {
       ...spec,
       machine_id: m.id,
       // The challenge was issued to the caller; the pairing belongs to the machine's owner.
       owner_id: m.owner_id,
       requester_id: viewer.principal_id,
-    }),
-  );
+    });
+    await pairingChanged(mods, tx, made.pairing, "paired");
+    return made;
+  });
 }
 
 /** A new session token for an active pairing of an active machine, on a fresh agent proof. */
@@ -86,7 +108,11 @@ export async function rotateSession(
   proof: AgentProofInput | null | undefined,
 ) {
   await mods.machines.requireBound(io.ex, HUB_VIEWER, machine_id, { active: true });
-  return io.runTx((tx) => mods.delegation.rotate(tx, machine_id, pairing_id, proof));
+  return io.runTx(async (tx) => {
+    const rotated = await mods.delegation.rotate(tx, machine_id, pairing_id, proof);
+    await pairingChanged(mods, tx, rotated.pairing, "session_rotated");
+    return rotated;
+  });
 }
 
 /**
@@ -102,11 +128,14 @@ export async function changePairing(
   patch: PairingPatch | "revoke",
 ): Promise<Pairing> {
   const m = await mods.machines.get(io.ex, viewer, machine_id);
-  return io.runTx((tx) =>
-    patch === "revoke"
-      ? mods.delegation.revoke(tx, m.id, pairing_id)
-      : mods.delegation.update(tx, m.id, pairing_id, patch),
-  );
+  return io.runTx(async (tx) => {
+    const changed =
+      patch === "revoke"
+        ? await mods.delegation.revoke(tx, m.id, pairing_id)
+        : await mods.delegation.update(tx, m.id, pairing_id, patch);
+    await pairingChanged(mods, tx, changed, patch === "revoke" ? "revoked" : "updated");
+    return changed;
+  });
 }
 
 /** A pairing with what it spent today (UTC) per asset. */

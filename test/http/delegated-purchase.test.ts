@@ -221,4 +221,33 @@ describeStores("purchases by a paired agent under its delegation policy", (store
     });
     expect(stranger.body.code).toBe("ORDER_NOT_FOUND");
   });
+
+  it("tells the owner by webhook when a pairing is made and revoked, never with its token", async () => {
+    const endpoint = await t.call("POST", "/api/v1/webhooks", {
+      key: owner.key,
+      body: { url: "https://hooks.example.com/pairings", event_types: ["pairing.updated"] },
+    });
+    expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
+    const { token, id } = await pair({ currency: "USDC" });
+    await t.call("DELETE", `/api/v1/machines/${machineId}/agent-pairings/${id}`, {
+      key: owner.key,
+    });
+    const deliveries = await t.call(
+      "GET",
+      `/api/v1/webhooks/${endpoint.body.endpoint.id}/deliveries?limit=10`,
+      { key: owner.key },
+    );
+    expect(deliveries.body.items.map((d: { type: string }) => d.type)).toEqual([
+      "pairing.updated",
+      "pairing.updated",
+    ]);
+    const messages = await store.db.kysely
+      .selectFrom("webhook_messages" as never)
+      .selectAll()
+      .execute();
+    const text = JSON.stringify(messages, (_k, v) => (typeof v === "bigint" ? String(v) : v));
+    expect(text).toContain(id);
+    expect(text).toContain("revoked");
+    expect(text).not.toContain(token);
+  });
 });

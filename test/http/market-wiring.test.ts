@@ -79,4 +79,32 @@ describe("the hub serves the P2P market and webhooks itself", () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
     expect(ok.body.secret).toMatch(/^whsec_/);
   });
+
+  it("tells a channel's owner by webhook when it opens and when it closes", async () => {
+    const who = await agent("5");
+    const endpoint = await t.call("POST", "/api/v1/webhooks", {
+      key: who.key,
+      body: { url: "https://hooks.example.com/channels", event_types: ["channel.*"] },
+    });
+    const opened = await t.call("POST", "/ai-market/channel/open", {
+      key: who.key,
+      body: { deposit: "2" },
+    });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    const id = opened.body.channel.channel_id ?? opened.body.channel.id;
+    const closed = await t.call("POST", "/ai-market/channel/close", {
+      key: who.key,
+      body: { channel_id: id },
+    });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    const deliveries = await t.call(
+      "GET",
+      `/api/v1/webhooks/${endpoint.body.endpoint.id}/deliveries?limit=10`,
+      { key: who.key },
+    );
+    expect(deliveries.body.items.map((d: { type: string }) => d.type).sort()).toEqual([
+      "channel.updated",
+      "channel.updated",
+    ]);
+  });
 });

@@ -10,7 +10,12 @@ export type MachineRouteContext = AppContext & { machines: Machines; delegation:
 
 /** The modules a flow needs, from the route context. */
 export function modulesOf(ctx: MachineRouteContext): MachineModules {
-  return { machines: ctx.machines, delegation: ctx.delegation, clock: ctx.clock };
+  return {
+    machines: ctx.machines,
+    delegation: ctx.delegation,
+    clock: ctx.clock,
+    webhooks: ctx.webhookFlows,
+  };
 }
 
 /**
