@@ -9,14 +9,13 @@ import { builtinAdapter, createExecutor, httpAdapter } from "./execution/index.t
 import { createChannelFlows, TOPIC_CHANNEL_EXPIRE } from "./flows/channels.ts";
 import { createFulfilment } from "./flows/fulfil.ts";
 import { composeMarket } from "./flows/market-compose.ts";
-import { composePipelineFlows } from "./flows/pipeline.ts";
 import {
   createPurchases,
   SYSTEM_ACTOR,
   TOPIC_AUTO_CONFIRM,
   TOPIC_EXPIRE_READY,
 } from "./flows/purchase.ts";
-import type { AppContext } from "./http/context.ts";
+import type { AppContext, HubX402 } from "./http/context.ts";
 import { loadHubPolicy } from "./http/peac/policy.ts";
 import { createIdempotency } from "./idempotency/index.ts";
 import { createIdentity } from "./identity/index.ts";
@@ -37,6 +36,17 @@ import { createOutbox, type OutboxHandler } from "./outbox/index.ts";
 import { createRateLimiter } from "./ratelimit/index.ts";
 import { createKeySet, createReceipts } from "./receipts/index.ts";
 
+import {
+  caip2Of,
+  chainIdOf,
+  createEvmSigner,
+  createLocalFacilitator,
+  createPendingSettlementStore,
+  createRemoteFacilitator,
+  createX402Gate,
+  type Hex,
+  x402Limits,
+} from "./x402/index.ts";
 /**
  * DPoP nonces are HMACs, so every hub process must share the secret: AGX_SECRET_KEY when set
  * (always in production). A development hub without one derives it from where its data lives;
@@ -83,6 +93,40 @@ function derivedSecret(label: string, config: Config, db: Database): Buffer {
   return createHash("sha256")
     .update(`${label}:${config.secret_key ?? db.describe}`)
     .digest();
+}
+
+/** The hub's x402 gate, when x402 is configured (AGX_X402_PAY_TO), else null. */
+function x402Of(config: Config, db: Database, clock: Clock): HubX402 | null {
+  if (config.x402_pay_to === null) return null;
+  const network = caip2Of(config.x402_network);
+  const facilitator =
+    config.x402_facilitator === "local"
+      ? createLocalFacilitator({
+          signer: createEvmSigner({
+            rpc_url: config.x402_rpc_url as string,
+            chain_id: chainIdOf(network),
+            private_key: config.x402_gas_key as Hex,
+          }),
+          networks: [network],
+          pending_store: createPendingSettlementStore(db.kysely, clock),
+        })
+      : createRemoteFacilitator({
+          url: config.x402_facilitator,
+          allowHosts: config.outbound_allow_hosts,
+          allowPrivate: config.outbound_allow_private,
+        });
+  const terms = {
+    network,
+    asset: config.x402_asset as Hex,
+    pay_to: config.x402_pay_to as Hex,
+    eip712: { name: config.x402_eip712_name, version: config.x402_eip712_version },
+    max_timeout_seconds: x402Limits.max_timeout_seconds_default,
+  };
+  return {
+    gate: createX402Gate({ facilitator, terms, clock, db: db.kysely }),
+    terms,
+    asset: config.x402_ledger_asset,
+  };
 }
 
 function controllerResolvers(c: Config): ControllerResolver[] {
@@ -180,7 +224,7 @@ export function composeContext(parts: {
     endpoint_secret_key: derivedSecret("agx-machine-endpoint-tokens", config, db),
     checkUrl: outboundUrlCheck(config),
   });
-  const base = {
+  return {
     ...market,
     machines,
     delegation,
@@ -210,8 +254,8 @@ export function composeContext(parts: {
       webhooks: market.webhookFlows,
     }),
     publicUrl: parts.publicUrl,
+    x402: x402Of(config, db, clock),
   };
-  return { ...base, pipelineFlows: composePipelineFlows(base) };
 }
 
 /**

@@ -63,6 +63,16 @@ export interface Config {
   /** x402: CAIP-2 network and ERC-20 asset (default Base mainnet USDC). */
   x402_network: string;
   x402_asset: string;
+  /** x402: the token's EIP-712 domain (USDC: "USD Coin", "2"). */
+  x402_eip712_name: string;
+  x402_eip712_version: string;
+  /** x402: the ledger asset the token is booked as (its decimals must be the token's). */
+  x402_ledger_asset: string;
+  /** x402: `local` (verify and settle here, over x402_rpc_url with x402_gas_key) or a URL. */
+  x402_facilitator: string;
+  x402_rpc_url: string | null;
+  /** x402: the gas wallet's private key (local facilitator only). Secret: never logged. */
+  x402_gas_key: string | null;
 }
 
 export class ConfigError extends Error {
@@ -196,6 +206,13 @@ function fromEnv(env: Source): ConfigOverrides {
   if (e("AGX_X402_PAY_TO")) out.x402_pay_to = e("AGX_X402_PAY_TO") as string;
   if (e("AGX_X402_NETWORK")) out.x402_network = e("AGX_X402_NETWORK") as string;
   if (e("AGX_X402_ASSET")) out.x402_asset = e("AGX_X402_ASSET") as string;
+  if (e("AGX_X402_EIP712_NAME")) out.x402_eip712_name = e("AGX_X402_EIP712_NAME") as string;
+  if (e("AGX_X402_EIP712_VERSION"))
+    out.x402_eip712_version = e("AGX_X402_EIP712_VERSION") as string;
+  if (e("AGX_X402_LEDGER_ASSET")) out.x402_ledger_asset = e("AGX_X402_LEDGER_ASSET") as string;
+  if (e("AGX_X402_FACILITATOR")) out.x402_facilitator = e("AGX_X402_FACILITATOR") as string;
+  if (e("AGX_X402_RPC_URL")) out.x402_rpc_url = e("AGX_X402_RPC_URL") as string;
+  if (e("AGX_X402_GAS_KEY")) out.x402_gas_key = e("AGX_X402_GAS_KEY") as string;
   const hosts = e("AGX_OUTBOUND_ALLOW_HOSTS");
   if (hosts)
     out.outbound_allow_hosts = hosts
@@ -251,6 +268,12 @@ export function loadConfig(
     x402_pay_to: null,
     x402_network: "eip155:8453",
     x402_asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+    x402_eip712_name: "USD Coin",
+    x402_eip712_version: "2",
+    x402_ledger_asset: "USDC",
+    x402_facilitator: "local",
+    x402_rpc_url: null,
+    x402_gas_key: null,
   };
   const merged: Config = {
     ...defaults,
@@ -330,6 +353,21 @@ export function checkConfig(c: Config): void {
   if (!address.test(c.x402_asset)) throw new ConfigError("AGX_X402_ASSET must be a token address");
   if (!/^eip155:[0-9]{1,12}$/.test(c.x402_network)) {
     throw new ConfigError("AGX_X402_NETWORK must be a CAIP-2 eip155:<chain id>");
+  }
+  if (c.x402_pay_to !== null && c.x402_facilitator === "local") {
+    if (c.x402_rpc_url === null || c.x402_gas_key === null) {
+      throw new ConfigError(
+        "x402 with the local facilitator needs AGX_X402_RPC_URL and AGX_X402_GAS_KEY (or set AGX_X402_FACILITATOR to a facilitator URL)",
+      );
+    }
+    if (!/^0x[0-9a-fA-F]{64}$/.test(c.x402_gas_key)) {
+      throw new ConfigError("AGX_X402_GAS_KEY must be 0x and 64 hex digits");
+    }
+  } else if (c.x402_facilitator !== "local" && !/^https?:\/\//.test(c.x402_facilitator)) {
+    throw new ConfigError("AGX_X402_FACILITATOR must be `local` or an http(s) URL");
+  }
+  if (c.x402_pay_to !== null && !c.assets.some((a) => a.code === c.x402_ledger_asset)) {
+    throw new ConfigError(`AGX_X402_LEDGER_ASSET ${c.x402_ledger_asset} is not a configured asset`);
   }
   if (c.public_url !== null) {
     let url: URL;

@@ -30,6 +30,7 @@ import {
 import { ratelimitMigrations } from "./ratelimit/index.ts";
 import { receiptMigrations } from "./receipts/index.ts";
 import { webhookMigrations } from "./webhooks/index.ts";
+import { x402Migrations } from "./x402/index.ts";
 
 /** Every module's migrations; names are globally ordered by their numeric prefix. */
 export const allMigrations: Record<string, AgxMigration> = {
@@ -47,6 +48,7 @@ export const allMigrations: Record<string, AgxMigration> = {
   ...delegationMigrations,
   ...marketMigrations,
   ...webhookMigrations,
+  ...x402Migrations,
 };
 
 /** Where the configuration says the data lives. */

@@ -88,18 +88,15 @@ export async function invoke(
   });
   const report = await deps.fulfilment.execute(order.id, actor, { auto_confirm: true });
   const resultReceipt = report.receipts.find((r) => r.kind === "result") ?? null;
-  const aimp = signReceiptV1(
-    {
-      nonce: resultReceipt?.id ?? `rcpt_${order.id.slice(4)}`,
-      product_id: spec.product_id,
-      capability_id: spec.capability_id,
-      price_usd: report.result.ok ? deps.usdOf(order.amount_minor, order.asset) : 0,
-      timestamp: new Date(report.run.started_at_ms).toISOString().replace(/\.\d{3}Z$/, "Z"),
-      success: report.result.ok,
-      latency_ms: report.result.latency_ms,
-    },
-    await deps.signer(),
-  );
+  const aimp = await aimpReceiptOf(deps, {
+    nonce: resultReceipt?.id ?? `rcpt_${order.id.slice(4)}`,
+    product_id: spec.product_id,
+    capability_id: spec.capability_id,
+    order,
+    success: report.result.ok,
+    started_at_ms: report.run.started_at_ms,
+    latency_ms: report.result.latency_ms,
+  });
   return {
     success: report.result.ok,
     order_id: order.id,
@@ -107,7 +104,35 @@ export async function invoke(
     error: report.result.ok ? null : report.result.error,
     amount_minor: order.amount_minor,
     latency_ms: report.result.latency_ms,
-    aimp_receipt: aimp as unknown as Record<string, unknown>,
+    aimp_receipt: aimp,
     peac_receipt: report.receipts.at(-1) ?? null,
   };
+}
+
+/** The AIMP v1 receipt of a call (seven-field canonical, Ed25519); price 0 when it failed. */
+export async function aimpReceiptOf(
+  deps: { usdOf: (minor: bigint, asset: string) => number; signer: () => Promise<KeyObject> },
+  spec: {
+    nonce: string;
+    product_id: string;
+    capability_id: string;
+    order: { amount_minor: bigint; asset: string };
+    success: boolean;
+    started_at_ms: number;
+    latency_ms: number;
+  },
+): Promise<Record<string, unknown>> {
+  const signed = signReceiptV1(
+    {
+      nonce: spec.nonce,
+      product_id: spec.product_id,
+      capability_id: spec.capability_id,
+      price_usd: spec.success ? deps.usdOf(spec.order.amount_minor, spec.order.asset) : 0,
+      timestamp: new Date(spec.started_at_ms).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      success: spec.success,
+      latency_ms: spec.latency_ms,
+    },
+    await deps.signer(),
+  );
+  return signed as unknown as Record<string, unknown>;
 }

@@ -49,7 +49,7 @@ export interface Delegated {
 }
 
 /** Rails that move money on the hub's ledger (the service lists them as `agx-ledger`). */
-const LEDGER_RAILS: readonly Rail[] = ["prepaid", "escrow", "channel"];
+const LEDGER_RAILS: readonly Rail[] = ["prepaid", "escrow", "channel", "x402"];
 const SYSTEM: Actor = { id: "system", reason: "automatic" };
 
 export const TOPIC_AUTO_CONFIRM = "order.auto_confirm";
@@ -251,7 +251,13 @@ export function createPurchases(deps: PurchaseDeps) {
     tx: Tx,
     order: Order,
     actor: Actor,
-    spec: { amount_minor?: bigint; channel_id?: string; proof?: Record<string, unknown> } = {},
+    spec: {
+      amount_minor?: bigint;
+      channel_id?: string;
+      proof?: Record<string, unknown>;
+      /** An x402 payment the facilitator verified; booked on the ledger once it settles. */
+      x402_verified?: Record<string, unknown>;
+    } = {},
   ): Promise<{ order: Order; payment: Payment; receipt: StoredReceipt }> {
     if (spec.amount_minor !== undefined && spec.amount_minor !== order.amount_minor) {
       throw new Problem(
@@ -278,7 +284,14 @@ export function createPurchases(deps: PurchaseDeps) {
       );
     }
     let patch: Parameters<Orders["paymentTransition"]>[4] = {};
-    if (order.rail === "offchain-record") {
+    if (order.rail === "x402") {
+      if (!spec.x402_verified)
+        throw new Problem(
+          orderProblems.PAYMENT_RAIL_UNSUPPORTED,
+          "x402 orders are paid with a PAYMENT-SIGNATURE (or X-PAYMENT) on the invoke route",
+        );
+      patch = { proof: spec.x402_verified, verification: "recorded" };
+    } else if (order.rail === "offchain-record") {
       if (!spec.proof)
         throw new Problem(
           orderProblems.PAYMENT_PROOF_INVALID,

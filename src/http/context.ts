@@ -21,6 +21,7 @@ import type { Outbox } from "../outbox/index.ts";
 import type { RateLimiter } from "../ratelimit/index.ts";
 import type { KeySet, Receipts } from "../receipts/index.ts";
 import type { Webhooks } from "../webhooks/index.ts";
+import type { X402Gate, X402Terms } from "../x402/index.ts";
 import type { HubPolicy } from "./peac/policy.ts";
 
 /** What routes may use: the modules and the database. Routes stay thin adapters over these. */
@@ -53,6 +54,16 @@ export interface AppContext {
   webhookFlows: WebhookFlows;
   /** The access policy served as peac.txt and enforced on governed routes. */
   policy: HubPolicy;
+  /** x402 payments on paid routes, when configured (AGX_X402_PAY_TO); null when not offered. */
+  x402: HubX402 | null;
   /** The URL clients reach this hub at (configured, or the bound address once listening). */
   publicUrl(): string;
+}
+
+/** The hub's x402 gate and what it books payments as. */
+export interface HubX402 {
+  gate: X402Gate;
+  terms: X402Terms;
+  /** The ledger asset the token is booked as. */
+  asset: string;
 }

@@ -17,6 +17,8 @@ export const redactedPaths = [
   "*.agentToken",
   "*.pairingToken",
   "*.authToken",
+  "*.x402_gas_key",
+  "*.private_key",
 ];
 
 /** Creates the process logger. `level: "silent"` in tests. */

@@ -16,7 +16,8 @@ export type Rail =
   | "channel"
   | "offchain-record"
   | "external"
-  | "vault-stripe";
+  | "vault-stripe"
+  | "x402";
 
 export const rails: readonly Rail[] = [
   "not-required",
@@ -26,6 +27,7 @@ export const rails: readonly Rail[] = [
   "offchain-record",
   "external",
   "vault-stripe",
+  "x402",
 ];
 
 export interface Order {

@@ -211,6 +211,9 @@ export function createOrders(deps: { clock: Clock }) {
     paymentOf,
     findPayment: store.paymentOf,
     paymentTransition,
+    /** Sets the hold of a held payment that had none (x402 after settlement); guarded. */
+    attachHold: (ex: Executor, payment: Payment, hold_id: string, proof: Record<string, unknown>) =>
+      store.attachHold(ex, payment.id, hold_id, proof, clock.now_ms()),
     startRun,
     finishRun,
     list: store.listOrders,

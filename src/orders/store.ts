@@ -237,6 +237,27 @@ export async function movePayment(
   return Number(r.numUpdatedRows) === 1;
 }
 
+/**
+ * Records the ledger hold of a held payment that had none (an x402 payment, booked once it
+ * settled on chain), with its proof; false when the payment is not held or already has one.
+ */
+export async function attachHold(
+  ex: Executor,
+  id: string,
+  hold_id: string,
+  proof: Record<string, unknown>,
+  now_ms: number,
+): Promise<boolean> {
+  const r = await q(ex)
+    .updateTable("order_payments")
+    .set({ hold_id, proof: json(proof), verification: "ledger", updated_at_ms: now_ms })
+    .where("id", "=", id)
+    .where("status", "=", "held")
+    .where("hold_id", "is", null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export async function insertRun(ex: Executor, run: Run): Promise<void> {
   await q(ex).insertInto("order_runs").values(run).execute();
 }

@@ -1,12 +1,16 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { invoke } from "../../../flows/invoke.ts";
+import { aimpReceiptOf, invoke } from "../../../flows/invoke.ts";
+import type { Delegated } from "../../../flows/purchase.ts";
+import { addressOwnerId } from "../../../flows/x402.ts";
+import { invokeWithX402 } from "../../../flows/x402-invoke.ts";
 import { newId } from "../../../kernel/ids.ts";
 import { limits } from "../../../kernel/limits.ts";
 import { minorToDecimal } from "../../../kernel/money.ts";
 import { Problem } from "../../../kernel/problem.ts";
 import { orderProblems } from "../../../orders/index.ts";
 import { receiptHeaders } from "../../../receipts/index.ts";
+import type { GateRequest, X402Challenge } from "../../../x402/index.ts";
 import type { App } from "../../app.ts";
 import type { AppContext } from "../../context.ts";
 import { pairingTokenOf, purchaserOf } from "../../purchaser.ts";
@@ -20,7 +24,12 @@ const Params = Type.Object({
 const Body = Type.Object({ input: Type.Unknown() }, { additionalProperties: false });
 
 /** The 402 of an unpaid invoke: X-Payment-Required (AIMP v1) plus the same in problem+json. */
-function paymentRequired(ctx: AppContext, cap: AimpCapability, detail: string): Problem {
+function paymentRequired(
+  ctx: AppContext,
+  cap: AimpCapability,
+  detail: string,
+  x402?: X402Challenge,
+): Problem {
   const p = cap.service.pricing;
   const amount_minor = p.amount_minor ?? p.minimum_minor ?? 0n;
   const nonce = newId("pay");
@@ -34,15 +43,20 @@ function paymentRequired(ctx: AppContext, cap: AimpCapability, detail: string): 
     receipt_url: `/ai-market/receipt/${nonce}`,
   };
   return new Problem(orderProblems.PAYMENT_REQUIRED, detail, {
-    headers: { "x-payment-required": JSON.stringify(requirements) },
+    headers: { "x-payment-required": JSON.stringify(requirements), ...x402?.headers },
     extensions: {
       payment_required: requirements,
-      accepts: [
+      // x402 clients read PAYMENT-REQUIRED (v2) or these body fields (v1).
+      ...(x402 ? { x402Version: x402.body.x402Version, accepts: x402.body.accepts } : {}),
+      rails: [
         { rail: "prepaid", how: "send Authorization: Bearer <api key> of a funded account" },
         {
           rail: "channel",
           how: "open a channel (POST /ai-market/channel/open) and send X-Payment-Channel",
         },
+        ...(x402
+          ? [{ rail: "x402", how: "pay with PAYMENT-SIGNATURE (v2) or X-PAYMENT (v1)" }]
+          : []),
       ],
     },
   });
@@ -56,6 +70,13 @@ async function handle(
   input: unknown,
 ) {
   const cap = await findCapability(ctx, ctx.db.kysely, ids.product, ids.capability);
+  const x402 = x402For(ctx, cap, request);
+  if (
+    x402 &&
+    (request.headers["payment-signature"] ?? request.headers["x-payment"]) !== undefined
+  ) {
+    return handleX402(ctx, request, reply, cap, x402, input);
+  }
   const channelHeader = request.headers["x-payment-channel"];
   const channel_id = typeof channelHeader === "string" ? channelHeader.trim() : null;
   if (!request.caller && pairingTokenOf(request) === undefined)
@@ -63,6 +84,7 @@ async function handle(
       ctx,
       cap,
       "this capability is paid; authenticate with a funded key or a channel",
+      x402 ? await x402.gate.challenge(x402.request, "Payment required") : undefined,
     );
   const purchaser = await purchaserOf(ctx, ctx.db.kysely, request, { recheck: true });
   const who = {
@@ -96,41 +118,164 @@ async function handle(
         receiptHeaders(out.peac_receipt, `${ctx.publicUrl()}/peac/receipts/${out.peac_receipt.id}`),
       );
     }
-    const related = (
-      await ctx.catalog.search(ctx.db.kysely, cap.skill.label, {}, {}).catch(() => [])
-    )
-      .filter((r) => r.service.id !== cap.service.id)
-      .slice(0, 3);
-    const suggested = [];
-    for (const r of related) {
-      const op = (await ctx.catalog.getSkill(ctx.db.kysely, r.service.skill_key))?.operations[0];
-      if (op)
-        suggested.push({
-          product_id: r.service.name,
-          capability_id: capabilityIdOf(op, r.service),
-          why: r.reasons[0] ?? "related",
-          est_price_usd: usdPerCall(ctx, r.service),
-        });
-    }
-    return {
-      success: out.success,
-      result: out.result,
-      ...(out.error ? { error: out.error } : {}),
-      order_id: out.order_id,
-      receipt: out.aimp_receipt,
-      price_usd: out.success
-        ? Number(minorToDecimal(out.amount_minor, decimalsOf(ctx, cap.service.pricing.asset)))
-        : 0,
-      latency_ms: out.latency_ms,
-      continuation: {
-        suggested_next: suggested,
-      },
-    };
+    return answer(ctx, cap, out);
   } catch (error) {
     if (error instanceof Problem && error.code === "PAYMENT_REQUIRED")
       throw paymentRequired(ctx, cap, error.detail);
     throw error;
   }
+}
+
+/** x402 terms for this capability: a fixed price in the token's ledger asset, else null. */
+function x402For(ctx: AppContext, cap: AimpCapability, request: FastifyRequest) {
+  const x = ctx.x402;
+  const price = cap.service.pricing;
+  if (!x || price.asset !== x.asset || price.amount_minor === null || price.amount_minor <= 0n) {
+    return null;
+  }
+  if (!ctx.purchases.acceptsRail(cap.service, "x402")) return null;
+  const gateRequest: GateRequest = {
+    headers: request.headers,
+    amount_atomic: price.amount_minor,
+    resource: {
+      url: `${ctx.publicUrl()}${request.url}`,
+      description: cap.service.description,
+      mimeType: "application/json",
+    },
+    bazaar: {
+      method: "POST",
+      input: { input: cap.operation.examples?.[0]?.input ?? {} },
+      input_schema: { type: "object", properties: { input: cap.operation.input_schema } },
+      output_example: cap.operation.examples?.[0]?.output ?? {},
+    },
+  };
+  return { ...x, request: gateRequest };
+}
+
+/** An invoke paid with x402 (PAYMENT-SIGNATURE or X-PAYMENT): verify, run, settle, answer. */
+async function handleX402(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  cap: AimpCapability,
+  x: NonNullable<ReturnType<typeof x402For>>,
+  input: unknown,
+) {
+  const decision = await x.gate.check(x.request);
+  if (decision.kind === "none" || decision.kind === "invalid") {
+    const why = decision.kind === "invalid" ? decision.reason : "payment required";
+    throw paymentRequired(ctx, cap, `x402: ${why}`, decision.challenge);
+  }
+  if (decision.kind === "refused") throw decision.problem;
+  if (decision.kind === "replay") {
+    reply.headers(decision.headers);
+    return { success: true, result: decision.result, replayed: true };
+  }
+  const payment = decision.payment;
+  let buyer: { buyer_id: string; delegated?: Delegated };
+  try {
+    if (request.caller || pairingTokenOf(request) !== undefined) {
+      const p = await purchaserOf(ctx, ctx.db.kysely, request, { recheck: true });
+      buyer = { buyer_id: p.buyer_id, ...(p.delegated ? { delegated: p.delegated } : {}) };
+    } else {
+      // A payer without a hub account is known by its address (CAIP-10).
+      buyer = { buyer_id: addressOwnerId(payment.network, payment.payer) };
+    }
+  } catch (error) {
+    await payment.cancel();
+    throw error;
+  }
+  const out = await invokeWithX402(
+    {
+      db: ctx.db,
+      ledger: ctx.ledger,
+      orders: ctx.orders,
+      purchases: ctx.purchases,
+      fulfilment: ctx.fulfilment,
+      asset: x.asset,
+    },
+    {
+      service: cap.service,
+      operation: cap.operation.name,
+      input,
+      payment,
+      ...buyer,
+    },
+  );
+  reply.headers(out.payment_headers);
+  if (out.peac_receipt) {
+    reply.headers(
+      receiptHeaders(out.peac_receipt, `${ctx.publicUrl()}/peac/receipts/${out.peac_receipt.id}`),
+    );
+  }
+  const aimp_receipt = await aimpReceiptOf(
+    {
+      usdOf: (minor, asset) => Number(minorToDecimal(minor, decimalsOf(ctx, asset))),
+      signer: async () => (await ctx.keys.signingKey(ctx.db.kysely)).privateKey,
+    },
+    {
+      nonce: out.peac_receipt?.id ?? `rcpt_${out.order.id.slice(4)}`,
+      product_id: cap.product_id,
+      capability_id: cap.capability_id,
+      order: out.order,
+      success: out.success,
+      started_at_ms: out.started_at_ms,
+      latency_ms: out.latency_ms,
+    },
+  );
+  return answer(ctx, cap, {
+    success: out.success,
+    result: out.result,
+    error: out.error,
+    order_id: out.order.id,
+    aimp_receipt,
+    amount_minor: out.order.amount_minor,
+    latency_ms: out.latency_ms,
+  });
+}
+
+/** The invoke answer: result, receipts, price, latency and what to call next. */
+async function answer(
+  ctx: AppContext,
+  cap: AimpCapability,
+  out: {
+    success: boolean;
+    result: unknown;
+    error: string | null;
+    order_id: string;
+    aimp_receipt: Record<string, unknown>;
+    amount_minor: bigint;
+    latency_ms: number;
+  },
+) {
+  const related = (await ctx.catalog.search(ctx.db.kysely, cap.skill.label, {}, {}).catch(() => []))
+    .filter((r) => r.service.id !== cap.service.id)
+    .slice(0, 3);
+  const suggested = [];
+  for (const r of related) {
+    const op = (await ctx.catalog.getSkill(ctx.db.kysely, r.service.skill_key))?.operations[0];
+    if (op)
+      suggested.push({
+        product_id: r.service.name,
+        capability_id: capabilityIdOf(op, r.service),
+        why: r.reasons[0] ?? "related",
+        est_price_usd: usdPerCall(ctx, r.service),
+      });
+  }
+  return {
+    success: out.success,
+    result: out.result,
+    ...(out.error ? { error: out.error } : {}),
+    order_id: out.order_id,
+    receipt: out.aimp_receipt,
+    price_usd: out.success
+      ? Number(minorToDecimal(out.amount_minor, decimalsOf(ctx, cap.service.pricing.asset)))
+      : 0,
+    latency_ms: out.latency_ms,
+    continuation: {
+      suggested_next: suggested,
+    },
+  };
 }
 
 /**

@@ -1,0 +1,172 @@
+import type { SettleResponse } from "@x402/core/types";
+import type { Service } from "../catalog/index.ts";
+import type { Database } from "../db/db.ts";
+import { Problem } from "../kernel/problem.ts";
+import type { Ledger } from "../ledger/index.ts";
+import type { Actor, Order, Orders } from "../orders/index.ts";
+import type { StoredReceipt } from "../receipts/index.ts";
+import { type VerifiedPayment, x402Problems } from "../x402/index.ts";
+import type { Fulfilment } from "./fulfil.ts";
+import type { Delegated, Purchases } from "./purchase.ts";
+import { holdFunds } from "./settle.ts";
+import { bookX402Payment } from "./x402.ts";
+
+export interface X402InvokeOutcome {
+  order: Order;
+  success: boolean;
+  result: unknown;
+  error: string | null;
+  latency_ms: number;
+  started_at_ms: number;
+  /** PAYMENT-RESPONSE / X-PAYMENT-RESPONSE to send, when a settlement was attempted. */
+  payment_headers: Record<string, string>;
+  settlement: SettleResponse | null;
+  /** The last PEAC receipt of the order's chain (settlement, or refund). */
+  peac_receipt: StoredReceipt | null;
+}
+
+/**
+ * One call paid with x402, in the order x402 prescribes: the payment is verified (by the gate,
+ * before this), the work runs, and only a successful result is settled on chain; the answer
+ * carries the result only once the settlement succeeded. Failed work is never settled (the
+ * authorization simply expires). Money reaches the hub's ledger in the transaction that records
+ * the settlement: the deposit (keyed by the chain transaction, so it books once), the hold and
+ * the provider's payout minus the fee, with the order confirmed. A settlement that failed
+ * refunds the order (nothing moved); one whose outcome is unknown stays `delivered` with the
+ * payment held and unbooked, answered X402_SETTLEMENT_PENDING, never settled twice.
+ */
+export async function invokeWithX402(
+  deps: {
+    db: Database;
+    ledger: Ledger;
+    orders: Orders;
+    purchases: Purchases;
+    fulfilment: Fulfilment;
+    /** The ledger asset the token is booked as. */
+    asset: string;
+  },
+  spec: {
+    service: Service;
+    operation: string;
+    input: unknown;
+    buyer_id: string;
+    payment: VerifiedPayment;
+    delegated?: Delegated;
+  },
+): Promise<X402InvokeOutcome> {
+  const actor: Actor = { id: spec.buyer_id, reason: "x402 invoke" };
+  const proof = {
+    scheme: "exact",
+    x402_version: spec.payment.version,
+    network: spec.payment.network,
+    payer: spec.payment.payer,
+    asset: spec.payment.asset,
+    amount_atomic: spec.payment.amount_atomic.toString(),
+  };
+  let order: Order;
+  try {
+    order = await deps.db.transaction(async (tx) => {
+      const made = await deps.purchases.createOrder(tx, {
+        buyer_id: spec.buyer_id,
+        rail: "x402",
+        service_id: spec.service.id,
+        operation: spec.operation,
+        input: spec.input,
+        ...(spec.delegated ? { delegated: spec.delegated } : {}),
+      });
+      if (
+        made.order.asset !== deps.asset ||
+        made.order.amount_minor !== spec.payment.amount_atomic
+      ) {
+        throw new Problem(
+          x402Problems.X402_PAYMENT_INVALID,
+          "the payment does not match the order's price and asset",
+        );
+      }
+      const { order: intent } = await deps.purchases.paymentIntent(tx, made.order, actor);
+      const paid = await deps.purchases.pay(tx, intent, actor, { x402_verified: proof });
+      return paid.order;
+    });
+  } catch (error) {
+    await spec.payment.cancel();
+    throw error;
+  }
+
+  const report = await deps.fulfilment.execute(order.id, actor, { auto_confirm: false });
+  const base = {
+    latency_ms: report.result.latency_ms,
+    started_at_ms: report.run.started_at_ms,
+  };
+  if (!report.result.ok) {
+    // The work failed: the order is failed and its payment refunded (nothing was booked), and
+    // the authorization is never settled.
+    await spec.payment.cancel();
+    return {
+      ...base,
+      order: report.order,
+      success: false,
+      result: null,
+      error: report.result.error,
+      payment_headers: {},
+      settlement: null,
+      peac_receipt: report.receipts.at(-1) ?? null,
+    };
+  }
+
+  const settled = await spec.payment.settle({ result: report.result.value });
+  if (settled.status === "settled") {
+    const done = await deps.db.transaction(async (tx) => {
+      const current = await deps.orders.get(tx, order.id);
+      await bookX402Payment(tx, deps.ledger, {
+        owner_id: spec.buyer_id,
+        asset: deps.asset,
+        amount_minor: current.amount_minor,
+        settlement: settled.response,
+      });
+      const payment = await deps.orders.paymentOf(tx, current.id);
+      const hold_id = await holdFunds(tx, deps.ledger, {
+        payment,
+        from_owner: spec.buyer_id,
+        from_kind: "available",
+      });
+      await deps.orders.attachHold(tx, payment, hold_id, {
+        ...proof,
+        tx_hash: settled.response.transaction,
+      });
+      return deps.fulfilment.confirm(tx, current, { id: spec.buyer_id, reason: "x402 settled" });
+    });
+    return {
+      ...base,
+      order: done.order,
+      success: true,
+      result: report.result.value,
+      error: null,
+      payment_headers: settled.headers,
+      settlement: settled.response,
+      peac_receipt: done.receipts.at(-1) ?? report.receipts.at(-1) ?? null,
+    };
+  }
+  if (settled.status === "failed") {
+    const undone = await deps.db.transaction(async (tx) =>
+      deps.fulfilment.resolve(
+        tx,
+        await deps.orders.get(tx, order.id),
+        { id: "system", reason: `x402 settlement failed: ${settled.response.errorReason ?? ""}` },
+        "refund",
+      ),
+    );
+    throw new Problem(
+      x402Problems.X402_SETTLEMENT_FAILED,
+      `the payment could not be settled (${settled.response.errorReason ?? "unknown"}); nothing was charged`,
+      {
+        headers: settled.headers,
+        extensions: { order_id: undone.order.id },
+      },
+    );
+  }
+  throw new Problem(
+    x402Problems.X402_SETTLEMENT_PENDING,
+    "the settlement was broadcast but not confirmed in time; it will not be sent again",
+    { headers: settled.headers, extensions: { order_id: order.id } },
+  );
+}

@@ -1,0 +1,184 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { PaymentRequired, SettleResponse } from "@x402/core/types";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+import { createHub, type Hub } from "../../src/main.ts";
+import { decodeHeaderJson } from "../../src/x402/index.ts";
+import { buyer, post, startX402Chain, type X402Chain } from "../support/x402-chain.ts";
+
+// Started while collecting, so a machine without anvil skips the suite visibly.
+const chain: X402Chain | null = await startX402Chain();
+const run = chain ? describe : describe.skip;
+const need = (): X402Chain => chain as X402Chain;
+
+/**
+ * The hub's own paid route, `POST /capabilities/{product}/{capability}/invoke`, paid by a real
+ * @x402/fetch client on a real chain (anvil + FiatToken), settled by the hub's in-process
+ * facilitator, and booked on the hub's ledger exactly once.
+ */
+run("x402 on the hub's invoke route (real chain, in-process facilitator)", () => {
+  let hub: Hub;
+  let url = "";
+  let provider: Server;
+  let failing = false;
+  let admin = "";
+  const PRICE = 20_000n; // 0.02 USDC
+
+  beforeAll(async () => {
+    const c = need();
+    provider = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        if (failing) return res.writeHead(500).end("down");
+        res.writeHead(200, { "content-type": "application/json" }).end('{"result":{"n":42}}');
+      });
+    });
+    await new Promise<void>((resolve) => provider.listen(0, "127.0.0.1", resolve));
+    const providerUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}/run`;
+    hub = await createHub(
+      loadConfig({
+        env: {},
+        overrides: {
+          env: "test",
+          log_level: "silent",
+          port: 0,
+          host: "127.0.0.1",
+          data_dir: (await import("node:fs")).mkdtempSync(
+            `${(await import("node:os")).tmpdir()}/agx-x402-`,
+          ),
+          outbound_allow_hosts: ["127.0.0.1"],
+          hub_fee_bps: 1000,
+          x402_pay_to: c.accounts.payee.address,
+          x402_network: c.network,
+          x402_asset: c.token,
+          x402_rpc_url: c.rpc_url,
+          x402_gas_key: c.gas_key,
+        },
+      }),
+    );
+    admin = hub.first_admin_key ?? "";
+    url = await hub.listen();
+    const seller = await (
+      await post(`${url}/api/agents/register`, { handle: "x402seller" })
+    ).json();
+    const published = await fetch(`${url}/api/v1/catalog/services`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${seller.apiKey}` },
+      body: JSON.stringify({
+        name: "answer-x402",
+        version: "1.0.0",
+        skill_key: "text.stats",
+        description: "the answer, paid with x402",
+        company_name: "Deep Thought",
+        execution_mode: "native",
+        endpoints: [{ url: providerUrl, method: "POST" }],
+        pricing: { model: "fixed", asset: "USDC", amount: "0.02" },
+        rails: ["agx-ledger"],
+      }),
+    });
+    expect(published.status).toBe(201);
+  });
+  afterAll(async () => {
+    await hub?.close();
+    provider?.close();
+    await chain?.stop();
+  });
+
+  const invokeUrl = () => `${url}/capabilities/answer-x402/analyze@v1/invoke`;
+  const ledgerOk = async () => {
+    const v = await fetch(`${url}/api/v1/admin/ledger/verify`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    return (await v.json()) as { ok: boolean; failures: unknown[] };
+  };
+
+  it("answers an unpaid call with 402: PAYMENT-REQUIRED for x402 clients and the AIMP requirements", async () => {
+    const c = need();
+    const res = await post(invokeUrl(), { input: { text: "x" } });
+    expect(res.status).toBe(402);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    const required = decodeHeaderJson<PaymentRequired>(res.headers.get("payment-required") ?? "");
+    expect(required.accepts[0]).toMatchObject({
+      scheme: "exact",
+      network: c.network,
+      amount: PRICE.toString(),
+      asset: c.token,
+      payTo: c.accounts.payee.address,
+    });
+    expect(res.headers.get("x-payment-required")).toBeTruthy();
+  });
+
+  it("takes a real @x402/fetch payment: runs the work, settles once, books the money and pays the provider", async () => {
+    const c = need();
+    const { buyer: from, payee } = c.accounts;
+    const before = [await c.balanceOf(from.address), await c.balanceOf(payee.address)];
+    const res = await buyer(c, from).post(invokeUrl(), { input: { text: "x" } });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ success: true, result: { n: 42 }, price_usd: 0.02 });
+    const settled = decodeHeaderJson<SettleResponse>(res.headers.get("payment-response") ?? "");
+    expect(settled).toMatchObject({ success: true, payer: from.address, network: c.network });
+    expect(await c.balanceOf(from.address)).toBe((before[0] ?? 0n) - PRICE);
+    expect(await c.balanceOf(payee.address)).toBe((before[1] ?? 0n) + PRICE);
+    const order = hub.ctx.orders;
+    const stored = await order.get(hub.ctx.db.kysely, body.order_id);
+    expect(stored).toMatchObject({ status: "confirmed", rail: "x402" });
+    const payment = await order.paymentOf(hub.ctx.db.kysely, body.order_id);
+    expect(payment).toMatchObject({ status: "released", verification: "ledger" });
+    expect(payment.proof).toMatchObject({ tx_hash: settled.transaction });
+    expect(await ledgerOk()).toMatchObject({ ok: true, failures: [] });
+  });
+
+  it("does not settle when the work fails: the buyer keeps the money and nothing is booked", async () => {
+    const c = need();
+    const before = await c.balanceOf(c.accounts.buyer.address);
+    failing = true;
+    try {
+      const res = await buyer(c, c.accounts.buyer).post(invokeUrl(), { input: { text: "x" } });
+      const body = await res.json();
+      expect(body.success).toBe(false);
+      expect(res.headers.get("payment-response")).toBeNull();
+    } finally {
+      failing = false;
+    }
+    expect(await c.balanceOf(c.accounts.buyer.address)).toBe(before);
+    expect(await ledgerOk()).toMatchObject({ ok: true });
+  });
+
+  it("refuses a replayed payment header: its authorization was used on chain", async () => {
+    const c = need();
+    const paying = buyer(c, c.accounts.buyer);
+    expect((await paying.post(invokeUrl(), { input: { text: "once" } })).status).toBe(200);
+    const header = paying.sent.at(-1)?.get("payment-signature") ?? "";
+    expect(header).not.toBe("");
+    const before = await c.balanceOf(c.accounts.buyer.address);
+    const again = await post(
+      invokeUrl(),
+      { input: { text: "once" } },
+      { "payment-signature": header },
+    );
+    expect(again.status).toBe(402);
+    expect(await c.balanceOf(c.accounts.buyer.address)).toBe(before);
+  });
+
+  it("settles 20 concurrent paid calls through one gas wallet: all paid once, the ledger balanced", async () => {
+    const c = need();
+    const before = await c.balanceOf(c.accounts.payee.address);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        buyer(c, c.accounts.buyer).post(invokeUrl(), { input: { text: `n${i}` } }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const hashes = new Set(
+      results.map(
+        (r) =>
+          decodeHeaderJson<SettleResponse>(r.headers.get("payment-response") ?? "").transaction,
+      ),
+    );
+    expect(hashes.size).toBe(20);
+    expect(await c.balanceOf(c.accounts.payee.address)).toBe(before + 20n * PRICE);
+    expect(await ledgerOk()).toMatchObject({ ok: true, failures: [] });
+  });
+});
