@@ -59,9 +59,9 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
     );
     admin = hub.first_admin_key ?? "";
     url = await hub.listen();
-    const seller = await (
+    const seller = (await (
       await post(`${url}/api/agents/register`, { handle: "x402seller" })
-    ).json();
+    ).json()) as { apiKey: string };
     const published = await fetch(`${url}/api/v1/catalog/services`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${seller.apiKey}` },
@@ -115,7 +115,7 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
     const before = [await c.balanceOf(from.address), await c.balanceOf(payee.address)];
     const res = await buyer(c, from).post(invokeUrl(), { input: { text: "x" } });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { order_id: string };
     expect(body).toMatchObject({ success: true, result: { n: 42 }, price_usd: 0.02 });
     const settled = decodeHeaderJson<SettleResponse>(res.headers.get("payment-response") ?? "");
     expect(settled).toMatchObject({ success: true, payer: from.address, network: c.network });
@@ -136,7 +136,7 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
     failing = true;
     try {
       const res = await buyer(c, c.accounts.buyer).post(invokeUrl(), { input: { text: "x" } });
-      const body = await res.json();
+      const body = (await res.json()) as { success: boolean };
       expect(body.success).toBe(false);
       expect(res.headers.get("payment-response")).toBeNull();
     } finally {
