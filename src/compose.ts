@@ -47,6 +47,7 @@ import {
   type Hex,
   x402Limits,
 } from "./x402/index.ts";
+
 /**
  * DPoP nonces are HMACs, so every hub process must share the secret: AGX_SECRET_KEY when set
  * (always in production). A development hub without one derives it from where its data lives;
