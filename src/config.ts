@@ -73,6 +73,10 @@ export interface Config {
   x402_rpc_url: string | null;
   /** x402: the gas wallet's private key (local facilitator only). Secret: never logged. */
   x402_gas_key: string | null;
+  /** RPC used to verify on-chain transfer proofs (deposits) on x402_network; default x402_rpc_url. */
+  evm_rpc_url: string | null;
+  /** Blocks a proven transfer must be buried under (1 = mined). */
+  evm_confirmations: number;
 }
 
 export class ConfigError extends Error {
@@ -213,6 +217,12 @@ function fromEnv(env: Source): ConfigOverrides {
   if (e("AGX_X402_FACILITATOR")) out.x402_facilitator = e("AGX_X402_FACILITATOR") as string;
   if (e("AGX_X402_RPC_URL")) out.x402_rpc_url = e("AGX_X402_RPC_URL") as string;
   if (e("AGX_X402_GAS_KEY")) out.x402_gas_key = e("AGX_X402_GAS_KEY") as string;
+  if (e("AGX_EVM_RPC_URL")) out.evm_rpc_url = e("AGX_EVM_RPC_URL") as string;
+  if (e("AGX_EVM_CONFIRMATIONS")) {
+    const n = Number(e("AGX_EVM_CONFIRMATIONS"));
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError("AGX_EVM_CONFIRMATIONS must be ≥ 1");
+    out.evm_confirmations = n;
+  }
   const hosts = e("AGX_OUTBOUND_ALLOW_HOSTS");
   if (hosts)
     out.outbound_allow_hosts = hosts
@@ -274,6 +284,8 @@ export function loadConfig(
     x402_facilitator: "local",
     x402_rpc_url: null,
     x402_gas_key: null,
+    evm_rpc_url: null,
+    evm_confirmations: 1,
   };
   const merged: Config = {
     ...defaults,

@@ -181,4 +181,72 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
     expect(await c.balanceOf(c.accounts.payee.address)).toBe(before + 20n * PRICE);
     expect(await ledgerOk()).toMatchObject({ ok: true, failures: [] });
   });
+
+  describe("on-chain deposits proven by a transaction hash", () => {
+    const register = async (handle: string) =>
+      (await (await post(`${url}/api/agents/register`, { handle })).json()) as {
+        apiKey: string;
+        agent: { id: string };
+      };
+    const deposit = (key: string, body: Record<string, unknown>) =>
+      fetch(`${url}/api/v1/deposits/onchain`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify(body),
+      });
+    const available = async (key: string) => {
+      const res = await fetch(`${url}/api/v1/balances`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      const items = ((await res.json()) as { items: { asset: string; available: string }[] }).items;
+      return items.find((a) => a.asset === "USDC")?.available ?? "0";
+    };
+
+    it("credits a verified transfer once, and never lets its hash pay for anyone else", async () => {
+      const c = need();
+      const alice = await register("chainalice");
+      const hash = await c.transfer(c.accounts.buyer, c.accounts.payee.address, 1_500_000n);
+      const proof = { tx_hash: hash, from: c.accounts.buyer.address, amount: "1.5" };
+      const first = await deposit(alice.apiKey, proof);
+      expect(first.status).toBe(201);
+      expect(await first.json()).toMatchObject({ deposit: "created", tx_hash: hash });
+      expect(await available(alice.apiKey)).toBe("1.500000");
+      const again = await deposit(alice.apiKey, proof);
+      expect(again.status).toBe(200);
+      expect(await available(alice.apiKey)).toBe("1.500000");
+      const bob = await register("chainbob");
+      const stolen = await deposit(bob.apiKey, proof);
+      expect(stolen.status).toBe(409);
+      expect(((await stolen.json()) as { code: string }).code).toBe("PAYMENT_TX_ALREADY_USED");
+      expect(await available(bob.apiKey)).toBe("0");
+      expect(await ledgerOk()).toMatchObject({ ok: true });
+    });
+
+    it("refuses a proof whose amount or sender is not what the chain shows", async () => {
+      const c = need();
+      const carol = await register("chaincarol");
+      const hash = await c.transfer(c.accounts.buyer, c.accounts.payee.address, 300_000n);
+      const wrongAmount = await deposit(carol.apiKey, {
+        tx_hash: hash,
+        from: c.accounts.buyer.address,
+        amount: "3",
+      });
+      expect(((await wrongAmount.json()) as { code: string }).code).toBe(
+        "PAYMENT_TRANSFER_NOT_FOUND",
+      );
+      const wrongSender = await deposit(carol.apiKey, {
+        tx_hash: hash,
+        from: c.accounts.other.address,
+        amount: "0.3",
+      });
+      expect(wrongSender.status).toBe(400);
+      const unknown = await deposit(carol.apiKey, {
+        tx_hash: `0x${"ab".repeat(32)}`,
+        from: c.accounts.buyer.address,
+        amount: "0.3",
+      });
+      expect(((await unknown.json()) as { code: string }).code).toBe("PAYMENT_NOT_MINED");
+      expect(await available(carol.apiKey)).toBe("0");
+    });
+  });
 });

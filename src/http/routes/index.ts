@@ -14,6 +14,7 @@ import aimpInvoke from "./aimp/invoke.ts";
 import aimpPipelines from "./aimp/pipelines.ts";
 import aimpPricing from "./aimp/pricing.ts";
 import listBalances from "./balances/list.ts";
+import onchainDeposit from "./balances/onchain-deposit.ts";
 import listTransfers from "./balances/transfers.ts";
 import quoteRoute from "./catalog/quote.ts";
 import searchRoute from "./catalog/search.ts";
@@ -55,6 +56,7 @@ export function registerRoutes(app: App, ctx: AppContext): void {
     revokeKey,
     listBalances,
     listTransfers,
+    onchainDeposit,
     adminCreatePrincipal,
     adminDeposit,
     adminWithdraw,
