@@ -9,6 +9,7 @@ import { builtinAdapter, createExecutor, httpAdapter } from "./execution/index.t
 import { createChannelFlows, TOPIC_CHANNEL_EXPIRE } from "./flows/channels.ts";
 import { createFulfilment } from "./flows/fulfil.ts";
 import { composeMarket } from "./flows/market-compose.ts";
+import { composePipelineFlows } from "./flows/pipeline.ts";
 import {
   createPurchases,
   SYSTEM_ACTOR,
@@ -225,7 +226,7 @@ export function composeContext(parts: {
     endpoint_secret_key: derivedSecret("agx-machine-endpoint-tokens", config, db),
     checkUrl: outboundUrlCheck(config),
   });
-  return {
+  const base = {
     ...market,
     machines,
     delegation,
@@ -257,6 +258,7 @@ export function composeContext(parts: {
     publicUrl: parts.publicUrl,
     x402: x402Of(config, db, clock),
   };
+  return { ...base, pipelineFlows: composePipelineFlows(base) };
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   startTasks,
   type Task,
 } from "./outbox/index.ts";
+import { pipelineMigrations } from "./pipelines/index.ts";
 import { ratelimitMigrations } from "./ratelimit/index.ts";
 import { receiptMigrations } from "./receipts/index.ts";
 import { webhookMigrations } from "./webhooks/index.ts";
@@ -49,6 +50,7 @@ export const allMigrations: Record<string, AgxMigration> = {
   ...marketMigrations,
   ...webhookMigrations,
   ...x402Migrations,
+  ...pipelineMigrations,
 };
 
 /** Where the configuration says the data lives. */
@@ -130,6 +132,7 @@ export async function createHub(
       const grace = setTimeout(() => app.server.closeAllConnections?.(), limits.shutdown_grace_ms);
       grace.unref();
       await app.close();
+      await ctx.pipelineFlows.stop();
       clearTimeout(grace);
       await tasks?.stop();
       if (!options.database) await db.close();
@@ -163,6 +166,11 @@ function backgroundTasks(ctx: AppContext, worker: ReturnType<typeof createOutbox
       interval_ms: Math.min(limits.sweep_interval_ms * 6, ctx.config.execution_timeout_ms),
       run: () =>
         ctx.fulfilment.recoverStuck(ctx.clock.now_ms() - ctx.config.execution_timeout_ms * 2),
+    },
+    {
+      name: "resume-pipelines",
+      interval_ms: limits.sweep_interval_ms,
+      run: () => ctx.pipelineFlows.resumeStale(),
     },
     {
       name: "purge-machine-challenges",

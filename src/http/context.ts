@@ -7,6 +7,7 @@ import type { Dpop } from "../dpop/index.ts";
 import type { ChannelFlows } from "../flows/channels.ts";
 import type { Fulfilment } from "../flows/fulfil.ts";
 import type { MarketFlows } from "../flows/market.ts";
+import type { PipelineFlows } from "../flows/pipeline.ts";
 import type { Purchases } from "../flows/purchase.ts";
 import type { WebhookFlows } from "../flows/webhooks.ts";
 import type { Idempotency } from "../idempotency/index.ts";
@@ -52,6 +53,8 @@ export interface AppContext {
   /** Signed webhooks to principals' endpoints (Standard Webhooks), with retries. */
   webhooks: Webhooks;
   webhookFlows: WebhookFlows;
+  /** DAG pipelines run as leased jobs with a signed bill of materials. */
+  pipelineFlows: PipelineFlows;
   /** The access policy served as peac.txt and enforced on governed routes. */
   policy: HubPolicy;
   /** x402 payments on paid routes, when configured (AGX_X402_PAY_TO); null when not offered. */

@@ -24,6 +24,7 @@ export const webhookEventTypes = [
   "pairing.updated",
   "channel.updated",
   "x402.settled",
+  "pipeline.completed",
 ] as const;
 
 export type WebhookEventType = (typeof webhookEventTypes)[number];
