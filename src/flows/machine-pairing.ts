@@ -12,6 +12,7 @@ import type {
 } from "../delegation/index.ts";
 import { type Clock, isoOf } from "../kernel/clock.ts";
 import { HUB_VIEWER, type Machine, type Machines, type Viewer } from "../machines/index.ts";
+import type { Orders } from "../orders/index.ts";
 import type { WebhookFlows } from "./webhooks.ts";
 
 /**
@@ -165,6 +166,27 @@ export async function machinePairings(
 ): Promise<PairingView[]> {
   const m = await mods.machines.get(ex, viewer, machine_id);
   return withSpend(mods, ex, await mods.delegation.list(ex, [m.id]));
+}
+
+/**
+ * What a machine's agents bought and got back: the outcomes of orders made under its pairings,
+ * newest first, for the machine's owner (or an admin) only.
+ */
+export async function machineOutcomes(
+  mods: MachineModules & { orders: Pick<Orders, "outcomesOfPairings"> },
+  ex: Executor,
+  viewer: Viewer,
+  machine_id: string,
+  page: { before: string | null; limit: number },
+) {
+  const m = await mods.machines.get(ex, viewer, machine_id);
+  const pairings = await mods.delegation.list(ex, [m.id]);
+  return mods.orders.outcomesOfPairings(
+    ex,
+    pairings.map((p) => p.id),
+    page.before,
+    page.limit,
+  );
 }
 
 /** One pairing of one of the viewer's machines, with spend. */

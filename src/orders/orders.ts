@@ -220,6 +220,7 @@ export function createOrders(deps: { clock: Clock }) {
     events: store.eventsOf,
     runs: store.runsOf,
     outcomeOf: store.outcomeOf,
+    outcomesOfPairings: store.outcomesOfPairings,
     stuckExecuting: store.stuckExecuting,
     /** Marks runs left `running` by a dead process as failed. */
     abandonRuns: (ex: Executor, order_id: string) =>

@@ -336,3 +336,47 @@ export async function abandonRuns(ex: Executor, order_id: string, now_ms: number
     .where("status", "=", "running")
     .execute();
 }
+
+/** Outcomes of the orders bought under these pairings (a machine's agents), newest first. */
+export async function outcomesOfPairings(
+  ex: Executor,
+  pairing_ids: string[],
+  before: string | null,
+  limit: number,
+): Promise<
+  (Outcome & {
+    service_id: string;
+    skill_key: string;
+    amount_minor: bigint;
+    asset: string;
+    pairing_id: string;
+  })[]
+> {
+  if (pairing_ids.length === 0) return [];
+  let query = q(ex)
+    .selectFrom("order_outcomes as oc")
+    .innerJoin("orders as o", "o.id", "oc.order_id")
+    .select([
+      "oc.id",
+      "oc.run_id",
+      "oc.order_id",
+      "oc.result_sha256",
+      "oc.result",
+      "oc.created_at_ms",
+      "o.service_id",
+      "o.skill_key",
+      "o.amount_minor",
+      "o.asset",
+      "o.pairing_id",
+    ])
+    .where("o.pairing_id", "in", pairing_ids);
+  if (before) query = query.where("oc.id", "<", before);
+  const rows = await query.orderBy("oc.id", "desc").limit(limit).execute();
+  return rows.map((r) => ({
+    ...r,
+    result: JSON.parse(r.result) as unknown,
+    created_at_ms: num(r.created_at_ms),
+    amount_minor: big(r.amount_minor),
+    pairing_id: r.pairing_id as string,
+  }));
+}

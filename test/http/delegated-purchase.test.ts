@@ -250,4 +250,28 @@ describeStores("purchases by a paired agent under its delegation policy", (store
     expect(text).toContain("revoked");
     expect(text).not.toContain(token);
   });
+
+  it("lists what the machine's agents bought and got back, to its owner only", async () => {
+    const { token } = await pair({ currency: "USDC" });
+    const bought = await invokeAs(token);
+    expect(bought.status).toBe(200);
+    const res = await t.call("GET", `/api/v1/machines/${machineId}/outcomes?limit=100`, {
+      key: owner.key,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const mine = res.body.items.find(
+      (o: { orderId: string }) => o.orderId === bought.body.order_id,
+    );
+    expect(mine).toMatchObject({
+      serviceId,
+      skillKey: "text.stats",
+      price: { amount: "0.250000", asset: "USDC" },
+      result: { ok: true },
+    });
+    const stranger = await register("str");
+    const hidden = await t.call("GET", `/api/v1/machines/${machineId}/outcomes`, {
+      key: stranger.key,
+    });
+    expect(hidden.status).toBe(404);
+  });
 });

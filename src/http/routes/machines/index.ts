@@ -9,6 +9,7 @@ import type { MachineRouteContext } from "./context.ts";
 import createMachine from "./create.ts";
 import identityChallenge from "./identity-challenge.ts";
 import keyBindings from "./key-bindings.ts";
+import machineOutcomesRoute from "./outcomes.ts";
 import ownerView from "./overview.ts";
 import readMachines from "./read.ts";
 import controllerRegistry from "./registry.ts";
@@ -30,6 +31,7 @@ export function registerMachineRoutes(app: App, ctx: MachineRouteContext): void 
     runtimeEndpoints,
     keyBindings,
     ownerView,
+    machineOutcomesRoute,
     pairingChallenge,
     createPairing,
     readPairings,
