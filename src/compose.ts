@@ -7,6 +7,7 @@ import { createDelegation } from "./delegation/index.ts";
 import { createDpop } from "./dpop/index.ts";
 import { builtinAdapter, createExecutor, httpAdapter } from "./execution/index.ts";
 import { createChannelFlows, TOPIC_CHANNEL_EXPIRE } from "./flows/channels.ts";
+import { composeFederation } from "./flows/federation-compose.ts";
 import { createFulfilment } from "./flows/fulfil.ts";
 import { composeMarket } from "./flows/market-compose.ts";
 import { composePipelineFlows } from "./flows/pipeline.ts";
@@ -36,7 +37,6 @@ import { createOrders } from "./orders/index.ts";
 import { createOutbox, type OutboxHandler } from "./outbox/index.ts";
 import { createRateLimiter } from "./ratelimit/index.ts";
 import { createKeySet, createReceipts } from "./receipts/index.ts";
-
 import {
   caip2Of,
   chainIdOf,
@@ -257,6 +257,11 @@ export function composeContext(parts: {
     }),
     publicUrl: parts.publicUrl,
     x402: x402Of(config, db, clock),
+    ...composeFederation({
+      ...{ config, db, clock, ledger, receipts, keys, logger: parts.logger },
+      ...{ publicUrl: parts.publicUrl, checkUrl: outboundUrlCheck(config) },
+      credential_key: derivedSecret("agx-federation-credentials", config, db),
+    }),
   };
   return { ...base, pipelineFlows: composePipelineFlows(base) };
 }

@@ -7,6 +7,7 @@ import { type Database, type DatabaseTarget, openDatabase } from "./db/db.ts";
 import { type AgxMigration, migrateToLatest } from "./db/migrate.ts";
 import { delegationMigrations } from "./delegation/index.ts";
 import { dpopMigrations } from "./dpop/index.ts";
+import { federationLimits, federationMigrations } from "./federation/index.ts";
 import { marketModuleHandlers } from "./flows/market-compose.ts";
 import { seedBuiltins } from "./flows/seed-builtins.ts";
 import { type App, buildApp } from "./http/app.ts";
@@ -49,6 +50,7 @@ export const allMigrations: Record<string, AgxMigration> = {
   ...delegationMigrations,
   ...marketMigrations,
   ...webhookMigrations,
+  ...federationMigrations,
   ...x402Migrations,
   ...pipelineMigrations,
 };
@@ -171,6 +173,12 @@ function backgroundTasks(ctx: AppContext, worker: ReturnType<typeof createOutbox
       name: "resume-pipelines",
       interval_ms: limits.sweep_interval_ms,
       run: () => ctx.pipelineFlows.resumeStale(),
+    },
+    {
+      name: "federation-crawl",
+      interval_ms: federationLimits.crawl_tick_ms,
+      run: async () =>
+        (await ctx.federation.crawlDue()).length + (await ctx.routing.recoverStuck()),
     },
     {
       name: "purge-machine-challenges",

@@ -2,6 +2,7 @@ import { catalogProblems } from "../catalog/index.ts";
 import { channelProblems } from "../channels/index.ts";
 import { delegationProblems } from "../delegation/index.ts";
 import { dpopProblems } from "../dpop/index.ts";
+import { federationProblems } from "../federation/index.ts";
 import { identityProblems } from "../identity/index.ts";
 import type { ProblemSpec } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
@@ -36,6 +37,7 @@ export const problemCatalogue: Record<string, Record<string, ProblemSpec>> = {
   x402: x402Problems,
   market: marketProblems,
   webhooks: webhookProblems,
+  federation: federationProblems,
 };
 
 /** All problem specs keyed by code. */

@@ -4,7 +4,9 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/db.ts";
 import type { Delegation } from "../delegation/index.ts";
 import type { Dpop } from "../dpop/index.ts";
+import type { Federation } from "../federation/index.ts";
 import type { ChannelFlows } from "../flows/channels.ts";
+import type { Routing } from "../flows/federation.ts";
 import type { Fulfilment } from "../flows/fulfil.ts";
 import type { MarketFlows } from "../flows/market.ts";
 import type { PipelineFlows } from "../flows/pipeline.ts";
@@ -55,6 +57,9 @@ export interface AppContext {
   webhookFlows: WebhookFlows;
   /** DAG pipelines run as leased jobs with a signed bill of materials. */
   pipelineFlows: PipelineFlows;
+  /** AIMP v2 federation: peers, their verified tools, and calls routed to them. */
+  federation: Federation;
+  routing: Routing;
   /** The access policy served as peac.txt and enforced on governed routes. */
   policy: HubPolicy;
   /** x402 payments on paid routes, when configured (AGX_X402_PAY_TO); null when not offered. */

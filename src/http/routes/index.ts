@@ -10,6 +10,7 @@ import bazaar from "./aimp/bazaar.ts";
 import aimpChannels from "./aimp/channels.ts";
 import aimpDiscover from "./aimp/discover.ts";
 import aimpDocuments from "./aimp/documents.ts";
+import aimpFederation from "./aimp/federation.ts";
 import aimpInvoke from "./aimp/invoke.ts";
 import aimpPipelines from "./aimp/pipelines.ts";
 import aimpPricing from "./aimp/pricing.ts";
@@ -84,6 +85,7 @@ export function registerRoutes(app: App, ctx: AppContext): void {
     mcpRoute,
     agentCard,
     aimpPipelines,
+    aimpFederation,
   ]) {
     route(app, ctx);
   }
