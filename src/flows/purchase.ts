@@ -49,7 +49,7 @@ export interface Delegated {
 }
 
 /** Rails that move money on the hub's ledger (the service lists them as `agx-ledger`). */
-const LEDGER_RAILS: readonly Rail[] = ["prepaid", "escrow", "channel", "x402"];
+export const LEDGER_RAILS: readonly Rail[] = ["prepaid", "escrow", "channel", "x402"];
 const SYSTEM: Actor = { id: "system", reason: "automatic" };
 
 export const TOPIC_AUTO_CONFIRM = "order.auto_confirm";

@@ -7,10 +7,11 @@ import type { AppContext } from "./context.ts";
 
 /** Who may call a route: anyone (`public`) or a key holding at least this scope. */
 /**
- * Who may call a route: anyone, a key of a scope, or (`write_or_agent`) a write key or a paired
- * agent's `x-agent-pairing-token`, which the route verifies itself (routes/purchaser.ts).
+ * Who may call a route: anyone, a key of a scope, or (`write_or_agent`, `read_or_agent`) a key
+ * of that scope or a paired agent's `x-agent-pairing-token`, which the route verifies itself
+ * (http/purchaser.ts).
  */
-export type RouteAccess = "public" | Scope | "write_or_agent";
+export type RouteAccess = "public" | Scope | "write_or_agent" | "read_or_agent";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -42,7 +43,8 @@ export function installAuth(app: FastifyInstance, ctx: AppContext): void {
     const credential = credentialOf(request);
     if (credential === undefined) {
       if (access === "public") return;
-      if (access === "write_or_agent" && request.headers["x-agent-pairing-token"]) return;
+      const agentAllowed = access === "write_or_agent" || access === "read_or_agent";
+      if (agentAllowed && request.headers["x-agent-pairing-token"]) return;
       throw new Problem(kernelProblems.UNAUTHENTICATED, "send Authorization: Bearer <api key>", {
         headers: { "www-authenticate": challenge },
       });
@@ -56,7 +58,8 @@ export function installAuth(app: FastifyInstance, ctx: AppContext): void {
     }
     await checkDpopBinding(ctx, request, caller, credential);
     request.caller = caller;
-    const needed = access === "write_or_agent" ? "write" : access;
+    const needed =
+      access === "write_or_agent" ? "write" : access === "read_or_agent" ? "read" : access;
     if (needed !== "public" && !scopeCovers(caller.key.scope, needed)) {
       throw new Problem(
         kernelProblems.FORBIDDEN,

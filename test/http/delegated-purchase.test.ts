@@ -274,4 +274,24 @@ describeStores("purchases by a paired agent under its delegation policy", (store
     });
     expect(hidden.status).toBe(404);
   });
+
+  it("searches for its machine: services the policy refuses are left out", async () => {
+    const search = (token: string) =>
+      t.call("POST", "/api/v1/market/search", {
+        headers: { "x-agent-pairing-token": token },
+        body: { query: "text statistics quarter", limit: 20 },
+      });
+    const names = (res: { body: { quotes: { service: { name: string } }[] } }) =>
+      res.body.quotes.map((q) => q.service.name);
+    const open = await pair({ currency: "USDC" });
+    const all = await search(open.token);
+    expect(all.status, JSON.stringify(all.body)).toBe(200);
+    expect(names(all)).toContain("quarter-stats");
+    const narrow = await pair({ currency: "USDC", deniedServiceIds: [serviceId] });
+    const some = await search(narrow.token);
+    expect(some.status).toBe(200);
+    expect(names(some)).not.toContain("quarter-stats");
+    const cheap = await pair({ currency: "USDC", perTransactionLimit: "0.10" });
+    expect(names(await search(cheap.token))).not.toContain("quarter-stats");
+  });
 });

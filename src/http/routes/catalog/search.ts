@@ -1,10 +1,13 @@
 import { Type } from "@sinclair/typebox";
+import { machineSearchContext, policyAllows } from "../../../flows/agent-search.ts";
 import { newId } from "../../../kernel/ids.ts";
 import { limits } from "../../../kernel/limits.ts";
+import { HUB_VIEWER } from "../../../machines/index.ts";
 import type { App } from "../../app.ts";
 import type { AppContext } from "../../context.ts";
 import { writeTx } from "../../idempotency.ts";
-import { AssetCode, DecimalAmount } from "../../schemas.ts";
+import { pairingTokenOf, purchaserOf } from "../../purchaser.ts";
+import { AgentHeader, AssetCode, DecimalAmount } from "../../schemas.ts";
 import { minorOf } from "../../wire.ts";
 import { filterOf, ServiceFilterQuery } from "./services.ts";
 import { QuoteWire, quoteWire, ServiceWire, SkillKey, serviceWire } from "./wire.ts";
@@ -60,12 +63,16 @@ export default function searchRoute(app: App, ctx: AppContext) {
   app.post(
     "/api/v1/market/search",
     {
-      config: { access: "read" },
+      config: { access: "read_or_agent" },
       schema: {
         summary: "Search the catalogue; returns ranked quotes with reasons",
+        description:
+          "A paired agent (x-agent-pairing-token) searches for its machine: the machine's region " +
+          "and skill keys rank the quotes, and services its delegation policy refuses are left out.",
         tags: ["catalog"],
         operationId: "marketSearch",
-        security: [{ apiKey: [] }],
+        security: [{ apiKey: [] }, { agentPairingToken: [] }],
+        headers: AgentHeader,
         body: Body,
         response: { 200: Reply },
       },
@@ -84,14 +91,26 @@ export default function searchRoute(app: App, ctx: AppContext) {
         ...(c.max_latency_ms ? { max_latency_ms: c.max_latency_ms } : {}),
         ...(c.min_trust !== undefined ? { min_trust: c.min_trust } : {}),
       };
-      const ranked = await ctx.catalog.search(
+      const agent =
+        pairingTokenOf(request) !== undefined
+          ? await purchaserOf(ctx, ctx.db.kysely, request, { recheck: false })
+          : null;
+      const machine = agent?.delegated
+        ? await ctx.machines.get(ctx.db.kysely, HUB_VIEWER, agent.delegated.machine_id)
+        : null;
+      let ranked = await ctx.catalog.search(
         ctx.db.kysely,
         b.query ?? "",
         filterOf(ctx, b.filters ?? {}),
-        context,
+        machine ? machineSearchContext(machine, context) : context,
       );
+      const policy = agent?.delegated?.policy;
+      if (policy) {
+        const now_ms = ctx.clock.now_ms();
+        ranked = ranked.filter((r) => policyAllows(policy, r.service, now_ms));
+      }
       const top = ranked.slice(0, b.limit ?? 10);
-      const requester = request.caller?.principal.id ?? null;
+      const requester = agent?.buyer_id ?? request.caller?.principal.id ?? null;
       return writeTx(ctx, request, reply, 200, async (tx) => {
         const quotes = [];
         for (const r of top) {
