@@ -96,6 +96,19 @@ describe("configuration", () => {
     );
   });
 
+  it("refuses x402 without a way to settle, and a malformed gas key", () => {
+    const pay = { AGX_X402_PAY_TO: `0x${"11".repeat(20)}` };
+    const load = (env: Record<string, string>) => () => loadConfig({ env, cwd: tmpdir() });
+    expect(load(pay)).toThrow(/AGX_X402_RPC_URL/);
+    expect(
+      load({ ...pay, AGX_X402_RPC_URL: "http://127.0.0.1:8545", AGX_X402_GAS_KEY: "0x12" }),
+    ).toThrow(/GAS_KEY/);
+    expect(load({ ...pay, AGX_X402_FACILITATOR: "ftp://x" })).toThrow(/FACILITATOR/);
+    expect(
+      load({ ...pay, AGX_X402_FACILITATOR: "https://facilitator.example.com" })(),
+    ).toMatchObject({ x402_facilitator: "https://facilitator.example.com" });
+  });
+
   it("refuses production without a secret key for keys at rest", () => {
     const env = { AGX_ENV: "production", AGX_PUBLIC_URL: "https://hub.example" };
     expect(() => loadConfig({ env, cwd: tmpdir() })).toThrow(/AGX_SECRET_KEY/);

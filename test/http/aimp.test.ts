@@ -13,7 +13,14 @@ const PAY_TO = "0x1111111111111111111111111111111111111111";
 describe("AI Market Protocol documents, pricing, discover and Bazaar", () => {
   let t: TestHub;
   beforeAll(async () => {
-    t = await startTestHub({ config: { x402_pay_to: PAY_TO, public_url: "https://hub.example" } });
+    t = await startTestHub({
+      config: {
+        x402_pay_to: PAY_TO,
+        // Never called here: the documents only advertise x402.
+        x402_facilitator: "https://facilitator.example.com",
+        public_url: "https://hub.example",
+      },
+    });
   });
   afterAll(() => t.close());
 
