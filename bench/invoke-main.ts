@@ -1,4 +1,4 @@
-/** Runs the paid invoke benchmark alone: `BENCH_SCALE=0.1 node bin/run-ts.js bench/invoke-main.ts`. */
+/** The paid invoke benchmark alone (as `BENCH_ONLY=invoke npm run bench`). */
 import { benchInvoke, invokeTable } from "./invoke.ts";
 
 const rows = await benchInvoke(Number(process.env.BENCH_SCALE ?? 1));

@@ -7,6 +7,13 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import { generateKeypair, verify as peacVerify, signWire02 } from "@peac/crypto";
 import { verifyReceipt } from "../src/receipts/index.ts";
 import { signEdDsaJws } from "../src/receipts/jws.ts";
+import { pad, ratioText } from "./support.ts";
+
+export interface ReceiptRow {
+  case: string;
+  agx: number;
+  peer: number;
+}
 
 async function rate(n: number, work: (i: number) => Promise<unknown>): Promise<number> {
   for (let i = 0; i < Math.min(200, n); i++) await work(i);
@@ -15,7 +22,8 @@ async function rate(n: number, work: (i: number) => Promise<unknown>): Promise<n
   return n / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-export async function benchReceipts(scale: number) {
+/** Receipt issue and verify rates of agx beside @peac/crypto on the same key and payload. */
+export async function benchReceipts(scale: number): Promise<ReceiptRow[]> {
   const n = Math.max(500, Math.round(20_000 * scale));
   const { privateKey: peacPriv, publicKey: peacPub } = await generateKeypair();
   // The same key for both sides, so only the code differs.
@@ -58,4 +66,20 @@ export async function benchReceipts(scale: number) {
     { case: "issue (sign Wire 0.2)", agx: agxIssue, peer: peacIssue },
     { case: "verify", agx: agxVerify, peer: peacVerifyRate },
   ];
+}
+
+/** The table of benchReceipts' rows. */
+export function receiptsTable(rows: ReceiptRow[]): string {
+  const lines = [
+    "\nreceipts: agx vs @peac/crypto (same key, same payload, same run)\n",
+    `${"case".padEnd(26)}${pad("agx/s", 12)}${pad("peac/s", 12)}${pad("ratio", 8)}`,
+  ];
+  for (const r of rows) {
+    lines.push(
+      `${r.case.padEnd(26)}${pad(Math.round(r.agx).toString(), 12)}` +
+        `${pad(Math.round(r.peer).toString(), 12)}${pad(ratioText(r.agx, r.peer), 8)}`,
+    );
+  }
+  lines.push("\nratio = agx per second / @peac/crypto per second\n");
+  return lines.join("\n");
 }

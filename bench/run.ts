@@ -1,299 +1,79 @@
 /**
- * Benchmarks: ledger transfers per second, single and batched, on SQLite and PostgreSQL, each
- * printed beside a baseline measured in the same run on the same database (a bare insert loop
- * with the same transaction shape), as a ratio. Figures, not assertions.
+ * Benchmarks. Every figure is printed beside a baseline measured in the same run (same machine,
+ * same database, same moment) and as a ratio to it. Figures, not assertions: the only failure is
+ * a ledger that does not verify afterwards. Sections, each printing one table:
  *
- *   npm run bench                 # both databases (PostgreSQL from BENCH_DATABASE_URL)
- *   BENCH_SCALE=0.2 npm run bench # quicker
- *   BENCH_ONLY=search npm run bench # one section: ledger, receipts or search
+ *   ledger    ledger transfers/s (single, 100 per tx, 16 concurrent clients on PostgreSQL) vs a
+ *             bare insert loop with the same transaction shape (bench/ledger.ts)
+ *   receipts  receipt issue/s and verify/s vs @peac/crypto, same key and payload
+ *             (bench/receipts.ts)
+ *   search    POST /api/v1/market/search over HTTP on a hub holding generated services, p50/p99
+ *             vs the catalogue store's raw full-text query; publish over HTTP vs publishService
+ *             in-process (bench/search.ts)
+ *   invoke    paid invoke over HTTP on the prepaid and channel rails, sequential and 50
+ *             connections, vs a bare Fastify app signing one Ed25519 JWS (bench/invoke.ts)
+ *   webhooks  webhook deliveries/s through the outbox worker to a local receiver vs a raw POST
+ *             loop of the same bodies, receiver and concurrency (bench/webhooks.ts)
+ *
+ * SQLite is a throw-away file; PostgreSQL comes from BENCH_DATABASE_URL (default
+ * postgres://postgres@127.0.0.1:5432/test), each section in a fresh schema dropped afterwards;
+ * without it the PostgreSQL rows are skipped with a printed line.
+ *
+ *   npm run bench                          # everything, default sizes (a few minutes)
+ *   BENCH_SCALE=0.05 npm run bench         # every size × 0.05: quick
+ *   BENCH_ONLY=search,webhooks npm run bench  # some sections
+ *
+ * BENCH_SCALE multiplies every section's full size. Unset, every section runs at its full size
+ * except search, which loads 10k services (0.1 of its 100k): on a 2-CPU box loading 100k takes
+ * minutes per database and every search over them is slower. BENCH_SCALE=1 loads the full 100k.
+ * A default run took 4½ minutes on a shared 2-CPU box (load average 6 from other work).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { sql } from "kysely";
-import pg from "pg";
-import { type Database, openDatabase } from "../src/db/db.ts";
-import { migrateToLatest } from "../src/db/migrate.ts";
-import { systemClock } from "../src/kernel/clock.ts";
-import { newId } from "../src/kernel/ids.ts";
-import { type Account, createLedger } from "../src/ledger/index.ts";
-import { allMigrations } from "../src/main.ts";
-import { benchReceipts } from "./receipts.ts";
-import { benchSearch } from "./search.ts";
+import { availableParallelism, loadavg } from "node:os";
+import { benchInvoke, invokeTable } from "./invoke.ts";
+import { benchLedger, ledgerTable } from "./ledger.ts";
+import { benchReceipts, receiptsTable } from "./receipts.ts";
+import { benchSearch, searchTable, servicesAt } from "./search.ts";
+import { benchWebhooks, webhooksTable } from "./webhooks.ts";
 
-const scale = Number(process.env.BENCH_SCALE ?? "1");
-const pgUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const ledger = createLedger({ clock: systemClock });
+/** The search section's scale when BENCH_SCALE is unset: 10k services. */
+const SEARCH_SCALE_DEFAULT = 0.1;
 
-interface Row {
-  database: string;
-  case: string;
-  ops: number;
-  ops_per_s: number;
-  baseline_ops_per_s: number;
+const scaleText = process.env.BENCH_SCALE;
+const scale = Number(scaleText ?? "1");
+if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`BENCH_SCALE=${scaleText}: not > 0`);
+const searchScale = scaleText === undefined ? SEARCH_SCALE_DEFAULT : scale;
+
+const sections: Record<string, () => Promise<string>> = {
+  ledger: async () => ledgerTable(await benchLedger(scale)),
+  receipts: async () => receiptsTable(await benchReceipts(scale)),
+  search: async () => searchTable(await benchSearch(searchScale)),
+  invoke: async () => invokeTable(await benchInvoke(scale)),
+  webhooks: async () => webhooksTable(await benchWebhooks(scale)),
+};
+
+const only = (process.env.BENCH_ONLY ?? "all").split(",").map((s) => s.trim());
+const chosen = only.includes("all") ? Object.keys(sections) : only;
+for (const name of chosen) {
+  if (!sections[name])
+    throw new Error(`BENCH_ONLY: no section ${name} (${Object.keys(sections).join(", ")})`);
 }
 
-async function timed(ops: number, work: () => Promise<void>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await work();
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return ops / seconds;
-}
-
-async function setup(db: Database): Promise<Account[]> {
-  await migrateToLatest(db, allMigrations);
-  await sql`create table bench_rows (id text primary key, amount_minor bigint not null)`.execute(
-    db.kysely,
-  );
-  await db.transaction((tx) => ledger.registerAssets(tx, [{ code: "USDC", decimals: 6 }]));
-  const accounts: Account[] = [];
-  for (let i = 0; i < 16; i++) {
-    const owner = newId("prn");
-    await db.transaction((tx) =>
-      ledger.deposit(tx, {
-        id: newId("dep"),
-        owner_id: owner,
-        amount_minor: 10n ** 15n,
-        asset: "USDC",
-      }),
-    );
-    const a = await ledger.accountsOf(db.kysely, owner);
-    accounts.push(a[0] as Account);
-  }
-  return accounts;
-}
-
-function transferOf(accounts: Account[], i: number) {
-  const from = accounts[i % accounts.length] as Account;
-  const to = accounts[(i + 1) % accounts.length] as Account;
-  return {
-    op: "transfer" as const,
-    id: newId("tr"),
-    debit_account_id: from.id,
-    credit_account_id: to.id,
-    amount_minor: 1n,
-    asset: "USDC",
-    code: "bench",
-  };
-}
-
-async function benchDatabase(name: string, db: Database, singles: number, batched: number) {
-  const accounts = await setup(db);
-  const rows: Row[] = [];
-  const baseSingle = await timed(singles, async () => {
-    for (let i = 0; i < singles; i++) {
-      await db.transaction((tx) =>
-        tx
-          .insertInto("bench_rows")
-          .values({ id: newId("b"), amount_minor: 1n })
-          .execute(),
-      );
-    }
-  });
-  const single = await timed(singles, async () => {
-    for (let i = 0; i < singles; i++) {
-      await db.transaction((tx) => ledger.transfer(tx, transferOf(accounts, i)));
-    }
-  });
-  rows.push({
-    database: name,
-    case: "single transfer / tx",
-    ops: singles,
-    ops_per_s: single,
-    baseline_ops_per_s: baseSingle,
-  });
-
-  const batch = 100;
-  const baseBatch = await timed(batched, async () => {
-    for (let i = 0; i < batched; i += batch) {
-      await db.transaction(async (tx) => {
-        for (let j = 0; j < batch; j++) {
-          await tx
-            .insertInto("bench_rows")
-            .values({ id: newId("b"), amount_minor: 1n })
-            .execute();
-        }
-      });
-    }
-  });
-  const batchedRate = await timed(batched, async () => {
-    for (let i = 0; i < batched; i += batch) {
-      await db.transaction((tx) =>
-        ledger.createTransfers(
-          tx,
-          Array.from({ length: batch }, (_, j) => transferOf(accounts, i + j)),
-        ),
-      );
-    }
-  });
-  rows.push({
-    database: name,
-    case: "100 transfers / tx",
-    ops: batched,
-    ops_per_s: batchedRate,
-    baseline_ops_per_s: baseBatch,
-  });
-
-  if (name === "postgres") {
-    const clients = 16;
-    const per = Math.max(1, Math.floor(singles / clients));
-    const baseConc = await timed(per * clients, async () => {
-      await Promise.all(
-        Array.from({ length: clients }, async () => {
-          for (let i = 0; i < per; i++) {
-            await db.transaction((tx) =>
-              tx
-                .insertInto("bench_rows")
-                .values({ id: newId("b"), amount_minor: 1n })
-                .execute(),
-            );
-          }
-        }),
-      );
-    });
-    const conc = await timed(per * clients, async () => {
-      await Promise.all(
-        Array.from({ length: clients }, async (_, c) => {
-          for (let i = 0; i < per; i++) {
-            await db.transaction((tx) => ledger.transfer(tx, transferOf(accounts, c)));
-          }
-        }),
-      );
-    });
-    rows.push({
-      database: name,
-      case: "16 concurrent clients",
-      ops: per * clients,
-      ops_per_s: conc,
-      baseline_ops_per_s: baseConc,
-    });
-  }
-  const report = await ledger.verify(db.kysely);
-  if (!report.ok)
-    throw new Error(
-      `ledger did not verify after the benchmark: ${JSON.stringify(report.failures)}`,
-    );
-  return rows;
-}
-
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2_000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
-async function pgAdmin(text: string) {
-  const c = new pg.Client({ connectionString: pgUrl });
-  await c.connect();
-  await c.query(text);
-  await c.end();
-}
-
-const only = process.env.BENCH_ONLY ?? "all";
-const results: Row[] = [];
-if (only === "all" || only === "ledger") await benchLedger();
-
-async function benchLedger() {
-  const dir = mkdtempSync(join(tmpdir(), "agx-bench-"));
-  const lite = openDatabase({ kind: "sqlite", file: join(dir, "bench.db") });
-  try {
-    results.push(
-      ...(await benchDatabase("sqlite", lite, Math.round(3000 * scale), Math.round(30000 * scale))),
-    );
-  } finally {
-    await lite.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-  if (await pgReachable()) {
-    const schema = `agx_bench_${process.pid}`;
-    await pgAdmin(`create schema ${schema}`);
-    const db = openDatabase({ kind: "postgres", url: pgUrl, schema, pool_size_max: 20 });
-    try {
-      results.push(
-        ...(await benchDatabase(
-          "postgres",
-          db,
-          Math.round(1500 * scale),
-          Math.round(15000 * scale),
-        )),
-      );
-    } finally {
-      await db.close();
-      await pgAdmin(`drop schema ${schema} cascade`);
-    }
-  } else {
-    process.stdout.write(`PostgreSQL not reachable at ${pgUrl}: skipped\n`);
-  }
-}
-
-process.stdout.write("\nledger transfers vs bare insert loop (same database, same run)\n\n");
 process.stdout.write(
-  `${"database".padEnd(10)}${"case".padEnd(24)}${"ops".padStart(8)}${"transfers/s".padStart(14)}` +
-    `${"baseline/s".padStart(14)}${"ratio".padStart(8)}\n`,
+  `agx bench: ${chosen.join(", ")}; BENCH_SCALE=${scaleText ?? "unset"}` +
+    `${chosen.includes("search") ? `; search on ${servicesAt(searchScale)} services` : ""}\n` +
+    `node ${process.version}, ${availableParallelism()} CPUs, load average at start ` +
+    `${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")} (other work on the box moves every figure; ratios move less)\n`,
 );
-for (const r of results) {
-  process.stdout.write(
-    `${r.database.padEnd(10)}${r.case.padEnd(24)}${String(r.ops).padStart(8)}` +
-      `${Math.round(r.ops_per_s).toString().padStart(14)}` +
-      `${Math.round(r.baseline_ops_per_s).toString().padStart(14)}` +
-      `${(r.ops_per_s / r.baseline_ops_per_s).toFixed(2).padStart(8)}\n`,
-  );
-}
-process.stdout.write("\nratio = ledger transfers per second / bare inserts per second\n");
 
-const receiptRows = only === "all" || only === "receipts" ? await benchReceipts(scale) : [];
-process.stdout.write("\nreceipts: agx vs @peac/crypto (same key, same payload, same run)\n\n");
-process.stdout.write(
-  `${"case".padEnd(26)}${"agx/s".padStart(12)}${"peac/s".padStart(12)}${"ratio".padStart(8)}\n`,
-);
-for (const r of receiptRows) {
-  process.stdout.write(
-    `${r.case.padEnd(26)}${Math.round(r.agx).toString().padStart(12)}` +
-      `${Math.round(r.peer).toString().padStart(12)}${(r.agx / r.peer).toFixed(2).padStart(8)}\n`,
-  );
-}
-
-const search =
-  only === "all" || only === "search" ? await benchSearch(scale) : { inserts: [], searches: [] };
-process.stdout.write(
-  "\ncatalogue search: HTTP market search vs raw full-text query (same database, same run)\n\n",
-);
-for (const r of search.inserts) {
-  process.stdout.write(
-    `${r.database.padEnd(10)}${r.services} services loaded at ${Math.round(r.services_per_s)}/s ` +
-      `(publishService, 1000 per tx, load-only index); then one publish per tx at ` +
-      `${r.publish_per_s.toFixed(1)}/s\n`,
-  );
+const started = process.hrtime.bigint();
+for (const name of chosen) {
+  const t0 = process.hrtime.bigint();
+  const table = await (sections[name] as () => Promise<string>)();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  process.stdout.write(`${table}\n(${name}: ${seconds.toFixed(0)} s)\n`);
 }
 process.stdout.write(
-  `\n${"database".padEnd(10)}${"case".padEnd(24)}${"n".padStart(5)}${"p50 ms".padStart(9)}` +
-    `${"p99 ms".padStart(9)}${"raw p50".padStart(9)}${"raw p99".padStart(9)}` +
-    `${"x p50".padStart(8)}${"x p99".padStart(8)}${"results".padStart(9)}` +
-    `${"target p50/p99".padStart(16)}\n`,
+  `\nall sections: ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0)} s\n`,
 );
-for (const r of search.searches) {
-  process.stdout.write(
-    `${r.database.padEnd(10)}${r.case.padEnd(24)}${String(r.samples).padStart(5)}` +
-      `${r.p50_ms.toFixed(2).padStart(9)}${r.p99_ms.toFixed(2).padStart(9)}` +
-      `${r.raw_p50_ms.toFixed(2).padStart(9)}${r.raw_p99_ms.toFixed(2).padStart(9)}` +
-      `${(r.p50_ms / r.raw_p50_ms).toFixed(2).padStart(8)}` +
-      `${(r.p99_ms / r.raw_p99_ms).toFixed(2).padStart(8)}` +
-      `${r.results_mean.toFixed(1).padStart(9)}${r.target.padStart(16)}\n`,
-  );
-}
-process.stdout.write(
-  "\nraw = the catalogue store's searchServices (FTS5 bm25 / tsvector ts_rank, up to " +
-    "200 candidates)\nwith the same tokens and filters; x = HTTP / raw; results = quotes per " +
-    "answer; targets (issue #3,\nembedded, default limit) are printed, not asserted.\n",
-);
-for (const r of search.searches.filter((x) => x.case.endsWith("limit 10"))) {
-  process.stdout.write(
-    `${r.database}: raw query returned ${r.candidates_mean.toFixed(0)} candidate rows on average\n`,
-  );
-}
