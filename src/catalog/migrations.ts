@@ -71,4 +71,14 @@ export const catalogMigrations: Record<string, AgxMigration> = {
         .execute();
     },
   },
+  "1500_catalog_service_name": {
+    async up(db) {
+      // Publishing looks the latest version up by name; without this it scanned every latest row.
+      await db.schema
+        .createIndex("catalog_services_name_latest")
+        .on("catalog_services")
+        .columns(["name", "latest"])
+        .execute();
+    },
+  },
 };

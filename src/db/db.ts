@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
+import { limits } from "../kernel/limits.ts";
 
 /** Which engine a database runs on. */
 export type DialectName = "sqlite" | "postgres";
@@ -55,7 +56,7 @@ function openSqlite(file: string): Database {
   raw.pragma("foreign_keys = ON");
   // Money is int64: read every integer as bigint so nothing above 2^53 is silently rounded.
   raw.defaultSafeIntegers(true);
-  const kysely = new Kysely({ dialect: new SqliteDialect({ database: raw }) });
+  const kysely = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   return {
     kysely,
     dialect: "sqlite",
@@ -65,6 +66,37 @@ function openSqlite(file: string): Database {
       await sql`select 1`.execute(kysely);
     },
     close: () => kysely.destroy(),
+  };
+}
+
+/**
+ * Kysely prepares every query afresh; compiling the SQL is a large share of a small query's cost
+ * on SQLite. Statements are reusable, so keep the most recent ones by their SQL text (SQLite
+ * re-prepares a statement by itself when the schema changes under it).
+ */
+function withStatementCache(raw: BetterSqlite3.Database) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      raw.close();
+    },
+    prepare(text: string) {
+      const hit = cache.get(text);
+      if (hit) {
+        // Most recently used last, so eviction takes the oldest.
+        cache.delete(text);
+        cache.set(text, hit);
+        return hit;
+      }
+      const statement = raw.prepare(text);
+      if (cache.size >= limits.sqlite_statement_cache_max) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
   };
 }
 

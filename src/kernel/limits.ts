@@ -3,6 +3,8 @@
  * Change a limit here, never inline.
  */
 export const limits = {
+  /** Prepared SQLite statements kept for reuse, by SQL text (most recently used). */
+  sqlite_statement_cache_max: 512,
   /** Largest request body the HTTP server reads. */
   http_body_bytes_max: 1_048_576,
   /** Time a request may take before the server answers 503. */
