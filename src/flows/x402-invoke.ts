@@ -9,6 +9,7 @@ import { type VerifiedPayment, x402Problems } from "../x402/index.ts";
 import type { Fulfilment } from "./fulfil.ts";
 import type { Delegated, Purchases } from "./purchase.ts";
 import { holdFunds } from "./settle.ts";
+import type { WebhookFlows } from "./webhooks.ts";
 import { bookX402Payment } from "./x402.ts";
 
 export interface X402InvokeOutcome {
@@ -44,6 +45,8 @@ export async function invokeWithX402(
     fulfilment: Fulfilment;
     /** The ledger asset the token is booked as. */
     asset: string;
+    /** Tells buyer and provider of a settlement (`x402.settled`), when wired. */
+    webhooks?: Pick<WebhookFlows, "emit">;
   },
   spec: {
     service: Service;
@@ -132,6 +135,18 @@ export async function invokeWithX402(
       await deps.orders.attachHold(tx, payment, hold_id, {
         ...proof,
         tx_hash: settled.response.transaction,
+      });
+      await deps.webhooks?.emit(tx, {
+        to: [current.buyer_id, current.provider_id],
+        type: "x402.settled",
+        data: {
+          orderId: current.id,
+          network: settled.response.network,
+          txHash: settled.response.transaction,
+          payer: spec.payment.payer,
+          amountMinor: current.amount_minor.toString(),
+          asset: current.asset,
+        },
       });
       return deps.fulfilment.confirm(tx, current, { id: spec.buyer_id, reason: "x402 settled" });
     });

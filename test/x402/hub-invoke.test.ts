@@ -23,6 +23,8 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
   let provider: Server;
   let failing = false;
   let admin = "";
+  let sellerKey = "";
+  let sellerHook = "";
   const PRICE = 20_000n; // 0.02 USDC
 
   beforeAll(async () => {
@@ -78,6 +80,13 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
       }),
     });
     expect(published.status).toBe(201);
+    sellerKey = seller.apiKey;
+    const hook = await fetch(`${url}/api/v1/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${sellerKey}` },
+      body: JSON.stringify({ url: "https://hooks.example.com/x402", event_types: ["x402.*"] }),
+    });
+    sellerHook = ((await hook.json()) as { endpoint: { id: string } }).endpoint.id;
   });
   afterAll(async () => {
     await hub?.close();
@@ -127,6 +136,13 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
     const payment = await order.paymentOf(hub.ctx.db.kysely, body.order_id);
     expect(payment).toMatchObject({ status: "released", verification: "ledger" });
     expect(payment.proof).toMatchObject({ tx_hash: settled.transaction });
+    const deliveries = await fetch(`${url}/api/v1/webhooks/${sellerHook}/deliveries`, {
+      headers: { authorization: `Bearer ${sellerKey}` },
+    });
+    const types = ((await deliveries.json()) as { items: { type: string }[] }).items.map(
+      (d) => d.type,
+    );
+    expect(types).toContain("x402.settled");
     expect(await ledgerOk()).toMatchObject({ ok: true, failures: [] });
   });
 

@@ -193,6 +193,7 @@ async function handleX402(
       purchases: ctx.purchases,
       fulfilment: ctx.fulfilment,
       asset: x.asset,
+      webhooks: ctx.webhookFlows,
     },
     {
       service: cap.service,
