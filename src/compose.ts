@@ -37,6 +37,7 @@ import { createOrders } from "./orders/index.ts";
 import { createOutbox, type OutboxHandler } from "./outbox/index.ts";
 import { createRateLimiter } from "./ratelimit/index.ts";
 import { createKeySet, createReceipts } from "./receipts/index.ts";
+import { createStats } from "./stats/index.ts";
 import {
   caip2Of,
   chainIdOf,
@@ -167,8 +168,10 @@ export function composeContext(parts: {
     profile: config.receipt_profile,
     public_url: parts.publicUrl,
   });
+  const stats = createStats({ clock });
   const catalog = createCatalog({
     clock,
+    health: stats.health,
     dialect: db.dialect,
     signQuote: (ex, payload) => keys.signCompact(ex, "agx-quote+jwt", payload),
     checkUrl: outboundUrlCheck(config),
@@ -244,6 +247,7 @@ export function composeContext(parts: {
     dpop: createDpop({ clock, nonce_secret: dpopNonceSecret(config, db) }),
     policy: loadHubPolicy(config.peac_txt, config.assets),
     catalog,
+    stats,
     orders,
     channels,
     purchases,

@@ -31,6 +31,7 @@ import {
 import { pipelineMigrations } from "./pipelines/index.ts";
 import { ratelimitMigrations } from "./ratelimit/index.ts";
 import { receiptMigrations } from "./receipts/index.ts";
+import { statsLimits, statsMigrations } from "./stats/index.ts";
 import { webhookMigrations } from "./webhooks/index.ts";
 import { x402Migrations } from "./x402/index.ts";
 
@@ -53,6 +54,7 @@ export const allMigrations: Record<string, AgxMigration> = {
   ...federationMigrations,
   ...x402Migrations,
   ...pipelineMigrations,
+  ...statsMigrations,
 };
 
 /** Where the configuration says the data lives. */
@@ -179,6 +181,14 @@ function backgroundTasks(ctx: AppContext, worker: ReturnType<typeof createOutbox
       interval_ms: federationLimits.crawl_tick_ms,
       run: async () =>
         (await ctx.federation.crawlDue()).length + (await ctx.routing.recoverStuck()),
+    },
+    {
+      name: "refresh-service-health",
+      interval_ms: statsLimits.health_refresh_interval_ms,
+      run: async () => {
+        await db.transaction((tx) => ctx.stats.refreshHealth(tx));
+        return 0; // one pass per interval: "more to do" would re-run it at once
+      },
     },
     {
       name: "purge-machine-challenges",

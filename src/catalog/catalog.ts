@@ -4,7 +4,7 @@ import { newId } from "../kernel/ids.ts";
 import { canonicalJson, sha256Hex } from "../kernel/json.ts";
 import { limits } from "../kernel/limits.ts";
 import { Problem } from "../kernel/problem.ts";
-import type { Service, ServiceFilter, Skill, SkillOperation } from "./model.ts";
+import type { HealthSource, Service, ServiceFilter, Skill, SkillOperation } from "./model.ts";
 import { checkPricing, priceOf } from "./pricing.ts";
 import { catalogProblems } from "./problems.ts";
 import { rankServices, tokensOf } from "./rank.ts";
@@ -21,6 +21,8 @@ export interface CatalogDeps {
   /** Refuses outbound URLs that are unsafe (SSRF guard); throws a Problem. */
   checkUrl: (url: string, pointer: string) => Promise<void>;
   quote_ttl_ms?: number;
+  /** Success rate and p50 latency from real runs, fed into ranking and manifests. */
+  health?: HealthSource;
 }
 
 export type SkillInput = Omit<Skill, "id" | "owner_id" | "latest" | "created_at_ms">;
@@ -239,7 +241,21 @@ export function createCatalog(deps: CatalogDeps) {
     return q;
   }
 
-  /** Full-text search with filters, ranked with the searcher's context. */
+  /** The services with their live health (success rate, p50 latency) where it is known. */
+  async function withHealth(ex: Executor, services: Service[]): Promise<Service[]> {
+    if (!deps.health || services.length === 0) return services;
+    const health = await deps.health(
+      ex,
+      services.map((s) => s.name),
+    );
+    return services.map((s) => {
+      const h = health.get(s.name);
+      if (!h || h.success_rate === null) return s;
+      return { ...s, success_rate: h.success_rate, p50_latency_ms: h.p50_latency_ms };
+    });
+  }
+
+  /** Full-text search with filters, ranked with the searcher's context and live health. */
   async function search(
     ex: Executor,
     query: string,
@@ -258,7 +274,14 @@ export function createCatalog(deps: CatalogDeps) {
       : (await store.listServices(ex, filter, null, limits.search_candidates_max)).map(
           (service) => ({ service, relevance: 0.5 }),
         );
-    return rankServices(candidates, context);
+    const healthy = await withHealth(
+      ex,
+      candidates.map((c) => c.service),
+    );
+    return rankServices(
+      candidates.map((c, i) => ({ ...c, service: healthy[i] ?? c.service })),
+      context,
+    );
   }
 
   return {
@@ -271,6 +294,7 @@ export function createCatalog(deps: CatalogDeps) {
     quote,
     liveQuote,
     search,
+    withHealth,
     getSkill: store.skillByKey,
     /** The latest version of a service by name (null when none). */
     serviceByName: store.serviceByName,

@@ -1,3 +1,5 @@
+import type { Executor } from "../db/db.ts";
+
 /**
  * The catalogue agents shop in. A skill is a capability contract (operations with JSON Schemas);
  * a service is one provider's priced offer of a skill. Both are versioned (`name@version`): an
@@ -98,6 +100,15 @@ export interface ServiceFilter {
   price_max_minor?: bigint;
   region?: string;
 }
+
+/**
+ * Where live health comes from (the stats module's summary of real runs), by service name.
+ * A service absent from the map, or with null figures, keeps what it has ("no track record").
+ */
+export type HealthSource = (
+  ex: Executor,
+  names: string[],
+) => Promise<Map<string, { success_rate: number | null; p50_latency_ms: number | null }>>;
 
 /** What the searcher brings, used to rank (peaq: the requesting machine's context). */
 export interface SearchContext {

@@ -67,6 +67,7 @@ export function rankServices(
     } else {
       reasons.push("no track record yet");
     }
+    if (s.p50_latency_ms !== null) reasons.push(`p50 latency ${s.p50_latency_ms} ms`);
     if (s.maturity === "production") score += 0.02;
     out.push({ service: s, score: Math.round(score * 10_000) / 10_000, reasons });
   }

@@ -14,6 +14,7 @@ import { orderProblems } from "../orders/index.ts";
 import { pipelineProblems } from "../pipelines/index.ts";
 import { policyProblems } from "../policy/index.ts";
 import { receiptProblems } from "../receipts/index.ts";
+import { statsProblems } from "../stats/index.ts";
 import { webhookProblems } from "../webhooks/index.ts";
 import { x402Problems } from "../x402/index.ts";
 import { peacProblems } from "./peac/problems.ts";
@@ -38,6 +39,7 @@ export const problemCatalogue: Record<string, Record<string, ProblemSpec>> = {
   market: marketProblems,
   webhooks: webhookProblems,
   federation: federationProblems,
+  stats: statsProblems,
 };
 
 /** All problem specs keyed by code. */

@@ -23,6 +23,7 @@ import type { Orders } from "../orders/index.ts";
 import type { Outbox } from "../outbox/index.ts";
 import type { RateLimiter } from "../ratelimit/index.ts";
 import type { KeySet, Receipts } from "../receipts/index.ts";
+import type { Stats } from "../stats/index.ts";
 import type { Webhooks } from "../webhooks/index.ts";
 import type { X402Gate, X402Terms } from "../x402/index.ts";
 import type { HubPolicy } from "./peac/policy.ts";
@@ -60,6 +61,8 @@ export interface AppContext {
   /** AIMP v2 federation: peers, their verified tools, and calls routed to them. */
   federation: Federation;
   routing: Routing;
+  /** The Factory Floor: floor statistics, per-service health from real runs, the live feed. */
+  stats: Stats;
   /** The access policy served as peac.txt and enforced on governed routes. */
   policy: HubPolicy;
   /** x402 payments on paid routes, when configured (AGX_X402_PAY_TO); null when not offered. */

@@ -14,6 +14,7 @@ import aimpFederation from "./aimp/federation.ts";
 import aimpInvoke from "./aimp/invoke.ts";
 import aimpPipelines from "./aimp/pipelines.ts";
 import aimpPricing from "./aimp/pricing.ts";
+import aimpStats from "./aimp/stats.ts";
 import listBalances from "./balances/list.ts";
 import onchainDeposit from "./balances/onchain-deposit.ts";
 import listTransfers from "./balances/transfers.ts";
@@ -86,6 +87,7 @@ export function registerRoutes(app: App, ctx: AppContext): void {
     agentCard,
     aimpPipelines,
     aimpFederation,
+    aimpStats,
   ]) {
     route(app, ctx);
   }

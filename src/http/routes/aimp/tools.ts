@@ -56,7 +56,17 @@ export async function localCapabilities(ctx: AppContext, ex: Executor): Promise<
     if (page.length < 200) break;
     cursor = page[page.length - 1]?.id ?? null;
   }
-  return out.slice(0, MANIFEST_TOOLS_MAX);
+  // Manifests carry each service's live health (p50 latency, 30-day success rate).
+  const healthy = new Map(
+    (
+      await ctx.catalog.withHealth(ex, [
+        ...new Map(out.map((c) => [c.service.id, c.service])).values(),
+      ])
+    ).map((s) => [s.id, s]),
+  );
+  return out
+    .slice(0, MANIFEST_TOOLS_MAX)
+    .map((c) => ({ ...c, service: healthy.get(c.service.id) ?? c.service }));
 }
 
 /** Resolves `/{product}/{capability}` to a service operation, or CATALOG_SERVICE_NOT_FOUND. */
