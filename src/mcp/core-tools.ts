@@ -1,5 +1,8 @@
+import type { Static } from "@sinclair/typebox";
 import { invoke } from "../flows/invoke.ts";
+import type { PipelineRequest } from "../flows/pipeline.ts";
 import type { AppContext } from "../http/context.ts";
+import { PipelineBody } from "../http/routes/aimp/pipelines.ts";
 import { type AimpCapability, findCapability } from "../http/routes/aimp/tools.ts";
 import { quoteWire, serviceWire } from "../http/routes/catalog/wire.ts";
 import { orderWire } from "../http/routes/orders/wire.ts";
@@ -8,6 +11,7 @@ import type { Caller } from "../identity/index.ts";
 import { minorToDecimal } from "../kernel/money.ts";
 import { Problem } from "../kernel/problem.ts";
 import { orderProblems } from "../orders/index.ts";
+import { pipelineLimits } from "../pipelines/index.ts";
 import { type AgxTool, requireWrite } from "./tools.ts";
 
 /** Invokes a capability for an MCP caller, paying by prepaid balance or a channel. */
@@ -64,7 +68,7 @@ const obj = (properties: Record<string, unknown>, required: string[] = []) => ({
   additionalProperties: false,
 });
 
-/** The tools every agent gets: search, quote, invoke, order_status, balance. */
+/** The tools every agent gets: search, quote, invoke, order_status, pipeline, balance. */
 export function coreTools(ctx: AppContext): AgxTool[] {
   return [
     {
@@ -180,6 +184,46 @@ export function coreTools(ctx: AppContext): AgxTool[] {
             id: r.id,
             kind: r.kind,
           })),
+        };
+      },
+    },
+    {
+      name: "pipeline",
+      description:
+        "Run a DAG of paid capability calls (nodes with product_id, capability_id, input or " +
+        "input_from pointers, depends_on) within a budget; answers the result and a signed bill " +
+        "of materials, or the job to poll when it takes longer.",
+      inputSchema: PipelineBody as unknown as Record<string, unknown>,
+      async call(args, caller) {
+        requireWrite(caller);
+        const b = args as unknown as Static<typeof PipelineBody>;
+        const spec: PipelineRequest = {
+          owner_id: caller.principal.id,
+          nodes: b.nodes,
+          on_failure: b.on_failure ?? "stop",
+          budget: b.budget ?? null,
+          source: b.channel_id
+            ? { kind: "channel", channel_id: b.channel_id }
+            : { kind: "balance" },
+          client_key: null,
+        };
+        const flows = ctx.pipelineFlows;
+        const { job } = await ctx.db.transaction((tx) =>
+          flows.submit(tx, spec, (ex, node) =>
+            findCapability(ctx, ex, node.product_id, node.capability_id),
+          ),
+        );
+        if (job.status === "running") {
+          void flows.run(job.id);
+          await flows.wait(job.id, pipelineLimits.sync_wait_ms_max);
+        }
+        const { page } = await flows.view(ctx.db.kysely, job.id, spec.owner_id);
+        if (page.result) return page.result as Record<string, unknown>;
+        return {
+          job_id: page.job_id,
+          status: page.status,
+          progress: page.progress,
+          links: page.links,
         };
       },
     },

@@ -34,7 +34,7 @@ describe("the MCP server, driven by the SDK's own client over HTTP", () => {
   it("lists the core tools and one tool per catalogue capability with its input schema", async () => {
     const { tools } = await client.listTools();
     const names = tools.map((x) => x.name);
-    for (const n of ["search", "quote", "invoke", "order_status", "balance"])
+    for (const n of ["search", "quote", "invoke", "order_status", "pipeline", "balance"])
       expect(names).toContain(n);
     const stats = tools.find((x) => x.name === "builtin-text-stats-analyze.analyze_v1");
     expect(stats?.inputSchema).toMatchObject({ type: "object", required: ["text"] });
@@ -71,6 +71,58 @@ describe("the MCP server, driven by the SDK's own client over HTTP", () => {
       (balance.structuredContent as { accounts: { available_minor: string }[] }).accounts[0]
         ?.available_minor,
     ).not.toBe("1000000");
+  });
+
+  it("runs a pipeline tool: one step feeds the next, with a signed bill of materials", async () => {
+    const run = await client.callTool({
+      name: "pipeline",
+      arguments: {
+        budget: "0.5",
+        nodes: [
+          {
+            id: "slug",
+            product_id: "builtin-text-slugify-slugify",
+            capability_id: "slugify@v1",
+            input: { text: "Agents Trade Skills" },
+          },
+          {
+            id: "stats",
+            product_id: "builtin-text-stats-analyze",
+            capability_id: "analyze@v1",
+            input_from: { text: "slug#/slug" },
+          },
+        ],
+      },
+    });
+    expect(run.isError, JSON.stringify(run.structuredContent)).toBeFalsy();
+    const out = run.structuredContent as {
+      status: string;
+      final_result: Record<string, unknown>;
+      bill_of_materials: { steps: unknown[]; jws?: string };
+    };
+    expect(out.status).toBe("succeeded");
+    expect(out.bill_of_materials.steps).toHaveLength(2);
+    const bad = await client.callTool({
+      name: "pipeline",
+      arguments: {
+        nodes: [
+          {
+            id: "a",
+            product_id: "builtin-text-stats-analyze",
+            capability_id: "analyze@v1",
+            depends_on: ["b"],
+          },
+          {
+            id: "b",
+            product_id: "builtin-text-stats-analyze",
+            capability_id: "analyze@v1",
+            depends_on: ["a"],
+          },
+        ],
+      },
+    });
+    expect(bad.isError).toBe(true);
+    expect(JSON.stringify(bad.structuredContent)).toContain("PIPELINE_INVALID");
   });
 
   it("answers invalid arguments and unknown tools with isError problems, not protocol failures", async () => {

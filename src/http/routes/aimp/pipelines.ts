@@ -39,7 +39,8 @@ const Node = Type.Object(
   { additionalProperties: false },
 );
 
-const Body = Type.Object(
+/** A pipeline request (also the MCP `pipeline` tool's input). */
+export const PipelineBody = Type.Object(
   {
     channel_id: Type.Optional(Type.String({ pattern: "^ch_[0-9a-z]{26}$" })),
     budget: Type.Optional(DecimalAmount),
@@ -74,7 +75,7 @@ export default function aimpPipelines(app: App, ctx: AppContext) {
         tags: ["ai-market"],
         operationId: "runPipeline",
         security: [{ apiKey: [] }],
-        body: Body,
+        body: PipelineBody,
       },
     },
     async (request, reply) => {
