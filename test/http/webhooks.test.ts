@@ -42,7 +42,7 @@ class Receiver {
         const path = req.url ?? "/";
         const status = this.answer(path, req.headers, body);
         this.seen.push({ path, headers: req.headers, body, status });
-        if (path === "/slow") return void setTimeout(() => res.writeHead(200).end(), 1500);
+        if (path === "/slow") return void setTimeout(() => res.writeHead(200).end(), 4_000);
         if (path === "/big") return void res.writeHead(200).end("x".repeat(200_000));
         const headers = path === "/down" ? { "retry-after": "7200" } : {};
         res.writeHead(status, headers).end(status < 300 ? "ok" : "no");
@@ -91,7 +91,9 @@ describeStores("signed webhooks over HTTP: Standard Webhooks, retries, dead lett
     m = await startMarketHub({
       database: store.db,
       clock,
-      market: { webhook_timeout_ms: 300 },
+      // Long enough that a loaded machine never times out a receiver that answered (a timeout is
+      // a redelivery, legitimately, and would read as a duplicate here); /slow outlasts it.
+      market: { webhook_timeout_ms: 2_000 },
     });
   });
   afterAll(async () => {
