@@ -6,7 +6,9 @@ import { systemClock } from "../kernel/clock.ts";
 import { stringifyWithBigints } from "../kernel/json.ts";
 import { createLedger } from "../ledger/index.ts";
 import { allMigrations, createHub, databaseTargetOf } from "../main.ts";
+import { registerAgentCommands } from "./agent.ts";
 import { registerDepositCommand } from "./deposit.ts";
+import { registerHubCommands } from "./hub-commands.ts";
 import { registerPeacCommands } from "./peac.ts";
 import { registerReceiptCommands } from "./receipts.ts";
 import { overridesOf, type StorageFlags as ServeFlags, storageOptions } from "./storage.ts";
@@ -82,6 +84,8 @@ export function buildCli(): Command {
   registerReceiptCommands(program);
   registerPeacCommands(program);
   registerDepositCommand(program);
+  registerHubCommands(program);
+  registerAgentCommands(program);
   return program;
 }
 

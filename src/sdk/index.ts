@@ -1,0 +1,34 @@
+export { AgxClient, isProblemCode } from "./client.ts";
+export { decimalToMinor, knownAssetDecimals, minorToDecimal } from "./money.ts";
+export type { Operations } from "./openapi.gen.ts";
+export {
+  AgxNetworkError,
+  AgxProblem,
+  type PaymentRequirements,
+  type ProblemBody,
+  type ProblemFieldError,
+} from "./problem.ts";
+export {
+  parseReceiptPointer,
+  type ReceiptCheck,
+  type ReceiptCheckOptions,
+  receiptCheckLimits,
+  verifyReceiptJws,
+} from "./receipts.ts";
+export {
+  type Purchase,
+  type ReceiptOutcome,
+  SHOP_CALLS_MAX,
+  type ShopOptions,
+  type ShopReport,
+  type ShopStop,
+  shop,
+} from "./shopper.ts";
+export type {
+  AgxClientOptions,
+  AgxResponse,
+  CallOptions,
+  HttpMethod,
+  RequestOptions,
+} from "./transport.ts";
+export type * from "./types.ts";
