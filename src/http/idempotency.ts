@@ -65,6 +65,7 @@ export function installIdempotency(app: FastifyInstance, ctx: AppContext): void 
       const { status, body, headers } = begun.response;
       reply.headers(headers).header("idempotent-replayed", "true").code(status);
       if (status >= 400) reply.type(PROBLEM_MEDIA_TYPE);
+      else if (typeof body !== "string") reply.type("application/json; charset=utf-8");
       return reply.serializer((p: unknown) => JSON.stringify(p)).send(body);
     }
     request.idem = { scope, token: begun.token, done: false };
@@ -96,10 +97,21 @@ function parseOrText(payload: string): unknown {
   }
 }
 
+/** Headers that are part of the answer, so a replay carries them too (receipts, settlements). */
+const REPLAYED_HEADERS = [
+  "location",
+  "peac-receipt",
+  "peac-receipt-pointer",
+  "payment-response",
+  "x-payment-response",
+];
+
 function storedHeaders(reply: FastifyReply): Record<string, string> {
   const out: Record<string, string> = {};
-  const location = reply.getHeader("location");
-  if (typeof location === "string") out.location = location;
+  for (const name of REPLAYED_HEADERS) {
+    const value = reply.getHeader(name);
+    if (typeof value === "string") out[name] = value;
+  }
   return out;
 }
 

@@ -104,6 +104,26 @@ describeStores("paid invoke (AI Market Protocol) on the hub's ledger", (store) =
     expect(chain.body.chain).toEqual({ ok: true, length: 4 });
   });
 
+  it("replays a retried invoke with the same Idempotency-Key: same body, type and receipt, charged once", async () => {
+    const buyer = await agent("1");
+    const call = () =>
+      t.hub.app.inject({
+        method: "POST",
+        url: INVOKE,
+        headers: { authorization: `Bearer ${buyer.key}`, "idempotency-key": "retry-me-1" },
+        payload: { input: { text: "once only" } },
+      });
+    const first = await call();
+    const second = await call();
+    expect(second.statusCode).toBe(200);
+    expect(second.headers["idempotent-replayed"]).toBe("true");
+    expect(String(second.headers["content-type"])).toContain("application/json");
+    expect(second.headers["peac-receipt"]).toBe(first.headers["peac-receipt"]);
+    expect(second.json()).toEqual(first.json());
+    const price = BigInt(Math.round(first.json().price_usd * 1e6));
+    expect(BigInt(await balance(buyer.key))).toBe(1_000_000n - price);
+  });
+
   it("answers 402 when the balance does not cover the price, and moves nothing", async () => {
     const poor = await agent("0.000001");
     const res = await t.call("POST", INVOKE, {
