@@ -142,6 +142,12 @@ export async function countersOf(ex: Executor, pairing_ids: string[]): Promise<S
     .execute();
 }
 
+const toEntry = (r: EntryRow): SpendReservation => ({
+  ...r,
+  amount_minor: big(r.amount_minor),
+  created_at_ms: num(r.created_at_ms),
+});
+
 export async function insertEntry(ex: Executor, e: SpendReservation): Promise<void> {
   await q(ex).insertInto("delegation_spend_entries").values(e).execute();
 }
@@ -154,13 +160,7 @@ export async function entriesOf(ex: Executor, pairing_id: string, limit: number)
     .orderBy("id", "desc")
     .limit(limit)
     .execute();
-  return rows.map(
-    (r): SpendReservation => ({
-      ...r,
-      amount_minor: big(r.amount_minor),
-      created_at_ms: num(r.created_at_ms),
-    }),
-  );
+  return rows.map(toEntry);
 }
 
 /** The reservations made for `reference` (an order id), releases excluded. */
@@ -172,13 +172,7 @@ export async function reservationsFor(ex: Executor, reference: string) {
     .where("amount_minor", ">", 0n)
     .orderBy("id")
     .execute();
-  return rows.map(
-    (r): SpendReservation => ({
-      ...r,
-      amount_minor: big(r.amount_minor),
-      created_at_ms: num(r.created_at_ms),
-    }),
-  );
+  return rows.map(toEntry);
 }
 
 /**
