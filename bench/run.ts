@@ -14,6 +14,10 @@
  *             connections, vs a bare Fastify app signing one Ed25519 JWS (bench/invoke.ts)
  *   webhooks  webhook deliveries/s through the outbox worker to a local receiver vs a raw POST
  *             loop of the same bodies, receiver and concurrency (bench/webhooks.ts)
+ *   pipelines POST /ai-market/pipelines of 4 and 8 builtin nodes, independent and chained, ms per
+ *             node vs the same calls invoked directly one after another (bench/pipelines.ts)
+ *   federation GET /ai-market/v2/search p50/p99 on hub A federated with hubs B and C (3 hubs on
+ *             127.0.0.1, SQLite only) vs A's local-only search (bench/federation.ts)
  *
  * SQLite is a throw-away file; PostgreSQL comes from BENCH_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/test), each section in a fresh schema dropped afterwards;
@@ -26,11 +30,14 @@
  * BENCH_SCALE multiplies every section's full size. Unset, every section runs at its full size
  * except search, which loads 10k services (0.1 of its 100k): on a 2-CPU box loading 100k takes
  * minutes per database and every search over them is slower. BENCH_SCALE=1 loads the full 100k.
- * A default run took 4½ minutes on a shared 2-CPU box (load average 6 from other work).
+ * A default run took 4½ minutes on a shared 2-CPU box (load average 6 from other work), before
+ * pipelines and federation, which add about 1½ minutes (at load average 5).
  */
 import { availableParallelism, loadavg } from "node:os";
+import { benchFederation, federationTable } from "./federation.ts";
 import { benchInvoke, invokeTable } from "./invoke.ts";
 import { benchLedger, ledgerTable } from "./ledger.ts";
+import { benchPipelines, pipelinesTable } from "./pipelines.ts";
 import { benchReceipts, receiptsTable } from "./receipts.ts";
 import { benchSearch, searchTable, servicesAt } from "./search.ts";
 import { benchWebhooks, webhooksTable } from "./webhooks.ts";
@@ -49,6 +56,8 @@ const sections: Record<string, () => Promise<string>> = {
   search: async () => searchTable(await benchSearch(searchScale)),
   invoke: async () => invokeTable(await benchInvoke(scale)),
   webhooks: async () => webhooksTable(await benchWebhooks(scale)),
+  pipelines: async () => pipelinesTable(await benchPipelines(scale)),
+  federation: async () => federationTable(await benchFederation(scale)),
 };
 
 const only = (process.env.BENCH_ONLY ?? "all").split(",").map((s) => s.trim());
