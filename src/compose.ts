@@ -5,10 +5,11 @@ import type { Config } from "./config.ts";
 import type { Database } from "./db/db.ts";
 import { createDelegation } from "./delegation/index.ts";
 import { createDpop } from "./dpop/index.ts";
-import { builtinAdapter, createExecutor, httpAdapter } from "./execution/index.ts";
+import { builtinAdapter, createExecutor, httpAdapter, runtimeAdapter } from "./execution/index.ts";
 import { createChannelFlows, TOPIC_CHANNEL_EXPIRE } from "./flows/channels.ts";
 import { composeFederation } from "./flows/federation-compose.ts";
 import { createFulfilment } from "./flows/fulfil.ts";
+import { runtimeResolver } from "./flows/machine-runtime.ts";
 import { composeMarket } from "./flows/market-compose.ts";
 import { composePipelineFlows } from "./flows/pipeline.ts";
 import {
@@ -179,11 +180,24 @@ export function composeContext(parts: {
   const outbox = createOutbox({ clock });
   const orders = createOrders({ clock });
   const channels = createChannels({ clock });
+  const machines = createMachines({
+    clock,
+    hub: parts.publicUrl,
+    resolvers: controllerResolvers(config),
+    endpoint_secret_key: derivedSecret("agx-machine-endpoint-tokens", config, db),
+    checkUrl: outboundUrlCheck(config),
+  });
+  const outbound = {
+    allowHosts: config.outbound_allow_hosts,
+    allowPrivate: config.outbound_allow_private,
+  };
   const executor = createExecutor([
     builtinAdapter(clock),
-    httpAdapter(clock, {
-      allowHosts: config.outbound_allow_hosts,
-      allowPrivate: config.outbound_allow_private,
+    httpAdapter(clock, outbound),
+    // A machine's own endpoint of private scope may sit on its LAN, over plain http.
+    runtimeAdapter(clock, runtimeResolver(machines, db.kysely), {
+      public: outbound,
+      private: { ...outbound, allowPrivate: true, allowHttp: true },
     }),
   ]);
   const previous =
@@ -222,13 +236,6 @@ export function composeContext(parts: {
     { config, db, clock, ledger, receipts, outbox },
     { checkUrl: outboundUrlCheck(config) },
   );
-  const machines = createMachines({
-    clock,
-    hub: parts.publicUrl,
-    resolvers: controllerResolvers(config),
-    endpoint_secret_key: derivedSecret("agx-machine-endpoint-tokens", config, db),
-    checkUrl: outboundUrlCheck(config),
-  });
   const base = {
     ...market,
     machines,

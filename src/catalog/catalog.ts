@@ -100,12 +100,23 @@ export function createCatalog(deps: CatalogDeps) {
     return skill;
   }
 
-  /** Publishes a service version (a new name, or a new version of the caller's own service). */
-  async function publishService(tx: Executor, provider_id: string, input: ServiceInput) {
+  /**
+   * Publishes a service version (a new name, or a new version of the caller's own service).
+   * `claimUrl`, from a layer that knows the caller, takes endpoint URLs of schemes the catalogue
+   * cannot judge (it returns true, or throws to refuse); the rest must pass `checkUrl`.
+   */
+  async function publishService(
+    tx: Executor,
+    provider_id: string,
+    input: ServiceInput,
+    options: { claimUrl?: (url: string, pointer: string) => Promise<boolean> } = {},
+  ) {
     const skill = await requireSkill(tx, input.skill_key);
     checkPricing(input.pricing);
     for (const [i, e] of input.endpoints.entries()) {
-      if (!e.url.startsWith("builtin:")) await deps.checkUrl(e.url, `/endpoints/${i}/url`);
+      const pointer = `/endpoints/${i}/url`;
+      if (e.url.startsWith("builtin:") || (await options.claimUrl?.(e.url, pointer))) continue;
+      await deps.checkUrl(e.url, pointer);
     }
     if (input.handoff) await deps.checkUrl(input.handoff.url, "/handoff/url");
     const previous = await store.serviceByName(tx, input.name);

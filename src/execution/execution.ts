@@ -79,17 +79,79 @@ export function builtinAdapter(clock: Clock): ExecutionAdapter {
   };
 }
 
+/** How one JSON POST to a provider is made: its guard options and extra headers. */
+export interface ProviderCall {
+  route: string;
+  outbound: OutboundOptions;
+  headers: Record<string, string>;
+}
+
+/**
+ * POSTs `{operation, input}` to `url` through the SSRF guard (pinned addresses, no redirects with
+ * a body, bounded time and size) and reads JSON back (`{result}` or any JSON value) as a typed
+ * outcome. Shared by every adapter that calls a provider over HTTP.
+ */
+export async function postToProvider(
+  clock: Clock,
+  url: string,
+  t: ExecutionTarget,
+  call: ProviderCall,
+  limits: { timeout_ms: number; max_bytes: number },
+): Promise<ExecutionResult> {
+  const { route } = call;
+  const start = clock.now_ms();
+  try {
+    const res = await guardedFetch(url, {
+      ...call.outbound,
+      method: "POST",
+      body: Buffer.from(JSON.stringify({ operation: t.operation, input: t.input })),
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        ...call.headers,
+      },
+      timeout_ms: limits.timeout_ms,
+      max_bytes: limits.max_bytes,
+    });
+    const latency_ms = elapsed(clock, start);
+    if (res.status < 200 || res.status >= 300) {
+      const error = `provider answered ${res.status}`;
+      return { ok: false, kind: "provider_error", error, latency_ms, route };
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(res.body.toString("utf8"));
+    } catch {
+      const error = "provider answered with something other than JSON";
+      return { ok: false, kind: "bad_response", error, latency_ms, route };
+    }
+    const value =
+      typeof parsed === "object" && parsed !== null && "result" in parsed
+        ? (parsed as { result: unknown }).result
+        : parsed;
+    return { ok: true, value, latency_ms, route };
+  } catch (error) {
+    const code = isProblem(error) ? error.code : "";
+    const kind =
+      code === "NET_FETCH_TIMEOUT"
+        ? "timeout"
+        : code === "NET_RESPONSE_TOO_LARGE"
+          ? "bad_response"
+          : "unreachable";
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, kind, error: message, latency_ms: elapsed(clock, start), route };
+  }
+}
+
 /**
  * HTTP providers: agx POSTs `{operation, input}` to the provider's endpoint through the SSRF
- * guard (pinned addresses, no redirects with a body, bounded time and size) and expects JSON
- * back (`{result}` or any JSON value). Payment headers are replayed when the rail says so.
+ * guard and expects JSON back. Payment headers are replayed when the rail says so.
  */
 export function httpAdapter(clock: Clock, outbound: OutboundOptions): ExecutionAdapter {
   return {
     route: "http",
     accepts: (t) => t.endpoints.some((e) => /^https?:\/\//.test(e.url)),
     async run(t, limits) {
-      const start = clock.now_ms();
       const endpoint = t.endpoints.find((e) => /^https?:\/\//.test(e.url));
       if (!endpoint)
         return {
@@ -99,63 +161,8 @@ export function httpAdapter(clock: Clock, outbound: OutboundOptions): ExecutionA
           latency_ms: 0,
           route: "http",
         };
-      try {
-        const res = await guardedFetch(endpoint.url, {
-          ...outbound,
-          method: "POST",
-          body: Buffer.from(JSON.stringify({ operation: t.operation, input: t.input })),
-          headers: {
-            "content-type": "application/json",
-            accept: "application/json",
-            ...t.payment_headers,
-          },
-          timeout_ms: limits.timeout_ms,
-          max_bytes: limits.max_bytes,
-        });
-        const latency_ms = elapsed(clock, start);
-        if (res.status < 200 || res.status >= 300) {
-          return {
-            ok: false,
-            kind: "provider_error",
-            error: `provider answered ${res.status}`,
-            latency_ms,
-            route: "http",
-          };
-        }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(res.body.toString("utf8"));
-        } catch {
-          return {
-            ok: false,
-            kind: "bad_response",
-            error: "provider answered with something other than JSON",
-            latency_ms,
-            route: "http",
-          };
-        }
-        const value =
-          typeof parsed === "object" && parsed !== null && "result" in parsed
-            ? (parsed as { result: unknown }).result
-            : parsed;
-        return { ok: true, value, latency_ms, route: "http" };
-      } catch (error) {
-        const code = isProblem(error) ? error.code : "";
-        const kind =
-          code === "NET_FETCH_TIMEOUT"
-            ? "timeout"
-            : code === "NET_RESPONSE_TOO_LARGE"
-              ? "bad_response"
-              : "unreachable";
-        const message = error instanceof Error ? error.message : String(error);
-        return {
-          ok: false,
-          kind,
-          error: message,
-          latency_ms: elapsed(clock, start),
-          route: "http",
-        };
-      }
+      const headers = { ...t.payment_headers };
+      return postToProvider(clock, endpoint.url, t, { route: "http", outbound, headers }, limits);
     },
   };
 }

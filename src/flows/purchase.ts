@@ -342,11 +342,13 @@ export function createPurchases(deps: PurchaseDeps) {
   /** ready → executing with a Run; the caller runs the adapter outside the transaction. */
   async function beginExecution(tx: Tx, order: Order, actor: Actor) {
     const next = await orders.transition(tx, order, "start", actor);
-    const route = (
-      order.service_snapshot as { endpoints?: { url: string }[] }
-    ).endpoints?.[0]?.url.startsWith("builtin:")
+    const url =
+      (order.service_snapshot as { endpoints?: { url: string }[] }).endpoints?.[0]?.url ?? "";
+    const route = url.startsWith("builtin:")
       ? "builtin"
-      : "http";
+      : url.startsWith("machine://")
+        ? "machine"
+        : "http";
     const run = await orders.startRun(tx, next, route);
     return { order: next, run };
   }

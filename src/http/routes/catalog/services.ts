@@ -1,4 +1,5 @@
 import { Type } from "@sinclair/typebox";
+import { machineEndpointClaim } from "../../../flows/machine-runtime.ts";
 import { limits } from "../../../kernel/limits.ts";
 import type { App } from "../../app.ts";
 import { callerOf } from "../../auth.ts";
@@ -69,8 +70,15 @@ export default function serviceRoutes(app: App, ctx: AppContext) {
     async (request, reply) => {
       const provider = callerOf(request).principal.id;
       const input = serviceInputOf(ctx, request.body);
+      // machine:// endpoints: the caller's own active machine, checked before the transaction.
+      const claimUrl = await machineEndpointClaim(
+        ctx.machines,
+        ctx.db.kysely,
+        provider,
+        input.endpoints.map((e, i) => ({ url: e.url, pointer: `/endpoints/${i}/url` })),
+      );
       return writeTx(ctx, request, reply, 201, async (tx) =>
-        serviceWire(ctx, await ctx.catalog.publishService(tx, provider, input)),
+        serviceWire(ctx, await ctx.catalog.publishService(tx, provider, input, { claimUrl })),
       );
     },
   );

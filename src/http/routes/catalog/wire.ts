@@ -13,6 +13,11 @@ const Tags = Type.Array(Type.String({ pattern: "^[a-z0-9][a-z0-9_.:-]{0,39}$" })
   uniqueItems: true,
 });
 const HttpUrl = Type.String({ maxLength: limits.url_chars_max, pattern: "^(https?://|builtin:)" });
+/** A provider endpoint; `machine://<machine id>/<provider key>` runs on the caller's machine. */
+const EndpointUrl = Type.String({
+  maxLength: limits.url_chars_max,
+  pattern: "^(https?://|builtin:|machine://)",
+});
 
 export const SkillKey = Type.String({
   pattern: "^[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)+$",
@@ -112,7 +117,7 @@ export const ServiceBody = Type.Object(
     endpoints: Type.Array(
       Type.Object(
         {
-          url: HttpUrl,
+          url: EndpointUrl,
           method: Type.Union(["GET", "POST", "PUT", "PATCH", "DELETE"].map((m) => Type.Literal(m))),
           protocols: Type.Optional(Type.Array(Str(40), { maxItems: 8 })),
           networks: Type.Optional(Type.Array(Str(80), { maxItems: 16 })),
