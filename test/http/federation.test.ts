@@ -7,11 +7,13 @@ import {
   verifyManifest,
   verifyReceipt,
 } from "../../src/aimp/index.ts";
+import type { Database } from "../../src/db/db.ts";
 import { federationLimits, type PeerFetch } from "../../src/federation/index.ts";
 import { createRouting } from "../../src/flows/federation.ts";
 import { manualClock } from "../../src/kernel/clock.ts";
 import { newId } from "../../src/kernel/ids.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
+import { describeStores } from "../support/stores.ts";
 
 const PRODUCT = "builtin-text-stats-analyze";
 const CAPABILITY = "analyze@v1";
@@ -41,8 +43,8 @@ interface PeerView {
 }
 
 /** A real agx hub, listening on its own 127.0.0.1 port. */
-async function liveHub(): Promise<{ t: TestHub; url: string }> {
-  const t = await startTestHub({ config: LOOPBACK });
+async function liveHub(database?: Database): Promise<{ t: TestHub; url: string }> {
+  const t = await startTestHub({ config: LOOPBACK, ...(database ? { database } : {}) });
   return { t, url: await t.hub.listen() };
 }
 
@@ -73,14 +75,15 @@ async function rewritingProxy(target: string, rewrite: (manifest: Manifest) => o
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-describe("AIMP v2 federation between live hubs", () => {
+// Hub A (the one that federates) runs on each store; its peers on SQLite.
+describeStores("AIMP v2 federation between live hubs", (store) => {
   let a: { t: TestHub; url: string };
   let b: { t: TestHub; url: string };
   let peerB = "";
   const proxies: Server[] = [];
 
   beforeAll(async () => {
-    a = await liveHub();
+    a = await liveHub(store.db);
     b = await liveHub();
   });
   afterAll(async () => {
