@@ -1,11 +1,13 @@
 import type { SettleResponse } from "@x402/core/types";
 import type { Service } from "../catalog/index.ts";
 import type { Database } from "../db/db.ts";
+import type { Clock } from "../kernel/clock.ts";
 import { Problem } from "../kernel/problem.ts";
 import type { Ledger } from "../ledger/index.ts";
 import type { Actor, Order, Orders } from "../orders/index.ts";
+import type { Outbox } from "../outbox/index.ts";
 import type { StoredReceipt } from "../receipts/index.ts";
-import { type VerifiedPayment, x402Problems } from "../x402/index.ts";
+import { caip2Of, claimTx, type VerifiedPayment, x402Problems } from "../x402/index.ts";
 import type { Fulfilment } from "./fulfil.ts";
 import type { Delegated, Purchases } from "./purchase.ts";
 import { holdFunds } from "./settle.ts";
@@ -45,6 +47,8 @@ export async function invokeWithX402(
     fulfilment: Fulfilment;
     /** The ledger asset the token is booked as. */
     asset: string;
+    clock: Clock;
+    outbox: Pick<Outbox, "cancel">;
     /** Tells buyer and provider of a settlement (`x402.settled`), when wired. */
     webhooks?: Pick<WebhookFlows, "emit">;
   },
@@ -57,6 +61,7 @@ export async function invokeWithX402(
     delegated?: Delegated;
   },
 ): Promise<X402InvokeOutcome> {
+  const { clock } = deps;
   const actor: Actor = { id: spec.buyer_id, reason: "x402 invoke" };
   const proof = {
     scheme: "exact",
@@ -120,6 +125,21 @@ export async function invokeWithX402(
   if (settled.status === "settled") {
     const done = await deps.db.transaction(async (tx) => {
       const current = await deps.orders.get(tx, order.id);
+      // The settlement's transaction is also an ERC-20 Transfer to the hub: claim it for this
+      // order for ever, so it can never be proven again as an on-chain deposit.
+      const claim = await claimTx(tx, {
+        chain: caip2Of(settled.response.network),
+        tx_hash: settled.response.transaction,
+        purpose: "x402",
+        subject: current.id,
+        now_ms: clock.now_ms(),
+      });
+      if (claim.outcome === "taken") {
+        throw new Problem(
+          x402Problems.PAYMENT_TX_ALREADY_USED,
+          `${settled.response.transaction} was already claimed by ${claim.purpose} ${claim.subject}`,
+        );
+      }
       await bookX402Payment(tx, deps.ledger, {
         owner_id: spec.buyer_id,
         asset: deps.asset,
@@ -179,6 +199,9 @@ export async function invokeWithX402(
       },
     );
   }
+  // Until the chain says how it ended the order stays delivered with its payment unbooked: it
+  // must not auto-confirm into a release that moved no money.
+  await deps.db.transaction((tx) => deps.outbox.cancel(tx, `auto_confirm:${order.id}`));
   throw new Problem(
     x402Problems.X402_SETTLEMENT_PENDING,
     "the settlement was broadcast but not confirmed in time; it will not be sent again",

@@ -204,12 +204,30 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
         apiKey: string;
         agent: { id: string };
       };
-    const deposit = (key: string, body: Record<string, unknown>) =>
-      fetch(`${url}/api/v1/deposits/onchain`, {
+    const call = (key: string, path: string, body: Record<string, unknown>) =>
+      fetch(`${url}${path}`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
         body: JSON.stringify(body),
       });
+    const deposit = (key: string, body: Record<string, unknown>) =>
+      call(key, "/api/v1/deposits/onchain", body);
+    const codeOf = async (res: Response) => ((await res.json()) as { code: string }).code;
+    /** Proves control of `account`'s address to the hub (a key binding). */
+    const bind = async (
+      key: string,
+      account: { address: string; signMessage: (a: { message: string }) => Promise<string> },
+    ) => {
+      const challenge = (await (
+        await call(key, "/api/v1/key-bindings/challenges", { key: account.address })
+      ).json()) as { item: { challengeId: string; message: string } };
+      const signature = await account.signMessage({ message: challenge.item.message });
+      const bound = await call(key, "/api/v1/key-bindings", {
+        challengeId: challenge.item.challengeId,
+        signature,
+      });
+      expect(bound.status).toBe(201);
+    };
     const available = async (key: string) => {
       const res = await fetch(`${url}/api/v1/balances`, {
         headers: { authorization: `Bearer ${key}` },
@@ -218,11 +236,16 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
       return items.find((a) => a.asset === "USDC")?.available ?? "0";
     };
 
-    it("credits a verified transfer once, and never lets its hash pay for anyone else", async () => {
+    it("credits a verified transfer from the caller's own address once; nobody else can claim it", async () => {
       const c = need();
       const alice = await register("chainalice");
       const hash = await c.transfer(c.accounts.buyer, c.accounts.payee.address, 1_500_000n);
       const proof = { tx_hash: hash, from: c.accounts.buyer.address, amount: "1.5" };
+      const bob = await register("chainbob");
+      const stolen = await deposit(bob.apiKey, proof);
+      expect(stolen.status).toBe(403);
+      expect(await available(bob.apiKey)).toBe("0");
+      await bind(alice.apiKey, c.accounts.buyer);
       const first = await deposit(alice.apiKey, proof);
       expect(first.status).toBe(201);
       expect(await first.json()).toMatchObject({ deposit: "created", tx_hash: hash });
@@ -230,38 +253,60 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
       const again = await deposit(alice.apiKey, proof);
       expect(again.status).toBe(200);
       expect(await available(alice.apiKey)).toBe("1.500000");
-      const bob = await register("chainbob");
-      const stolen = await deposit(bob.apiKey, proof);
-      expect(stolen.status).toBe(409);
-      expect(((await stolen.json()) as { code: string }).code).toBe("PAYMENT_TX_ALREADY_USED");
-      expect(await available(bob.apiKey)).toBe("0");
       expect(await ledgerOk()).toMatchObject({ ok: true });
     });
 
-    it("refuses a proof whose amount or sender is not what the chain shows", async () => {
+    it("never credits an x402 settlement's transaction again as a deposit", async () => {
+      const c = need();
+      const paid = await buyer(c, c.accounts.buyer).post(invokeUrl(), { input: { text: "x" } });
+      expect(paid.status).toBe(200);
+      const tx = decodeHeaderJson<SettleResponse>(
+        paid.headers.get("payment-response") ?? "",
+      ).transaction;
+      const alice = await register("chainalice2");
+      const again = await deposit(alice.apiKey, {
+        tx_hash: tx,
+        from: c.accounts.buyer.address,
+        amount: "0.02",
+      });
+      // The buyer address is bound to the first alice; this one may not claim it at all.
+      expect(again.status).toBe(403);
+      const owner = await register("chainowner");
+      await bind(owner.apiKey, c.accounts.spare);
+      await c.mint(c.accounts.spare.address, 1_000_000n);
+      const own = await buyer(c, c.accounts.spare).post(invokeUrl(), { input: { text: "y" } });
+      expect(own.status).toBe(200);
+      const ownTx = decodeHeaderJson<SettleResponse>(
+        own.headers.get("payment-response") ?? "",
+      ).transaction;
+      const twice = await deposit(owner.apiKey, {
+        tx_hash: ownTx,
+        from: c.accounts.spare.address,
+        amount: "0.02",
+      });
+      expect(twice.status).toBe(409);
+      expect(await codeOf(twice)).toBe("PAYMENT_TX_ALREADY_USED");
+      expect(await available(owner.apiKey)).toBe("0");
+    });
+
+    it("refuses a proof whose amount is not what the chain shows, or a transaction never mined", async () => {
       const c = need();
       const carol = await register("chaincarol");
-      const hash = await c.transfer(c.accounts.buyer, c.accounts.payee.address, 300_000n);
+      await bind(carol.apiKey, c.accounts.other);
+      await c.mint(c.accounts.other.address, 1_000_000n);
+      const hash = await c.transfer(c.accounts.other, c.accounts.payee.address, 300_000n);
       const wrongAmount = await deposit(carol.apiKey, {
         tx_hash: hash,
-        from: c.accounts.buyer.address,
+        from: c.accounts.other.address,
         amount: "3",
       });
-      expect(((await wrongAmount.json()) as { code: string }).code).toBe(
-        "PAYMENT_TRANSFER_NOT_FOUND",
-      );
-      const wrongSender = await deposit(carol.apiKey, {
-        tx_hash: hash,
+      expect(await codeOf(wrongAmount)).toBe("PAYMENT_TRANSFER_NOT_FOUND");
+      const unknown = await deposit(carol.apiKey, {
+        tx_hash: `0x${"ab".repeat(32)}`,
         from: c.accounts.other.address,
         amount: "0.3",
       });
-      expect(wrongSender.status).toBe(400);
-      const unknown = await deposit(carol.apiKey, {
-        tx_hash: `0x${"ab".repeat(32)}`,
-        from: c.accounts.buyer.address,
-        amount: "0.3",
-      });
-      expect(((await unknown.json()) as { code: string }).code).toBe("PAYMENT_NOT_MINED");
+      expect(await codeOf(unknown)).toBe("PAYMENT_NOT_MINED");
       expect(await available(carol.apiKey)).toBe("0");
     });
   });

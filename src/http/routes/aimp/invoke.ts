@@ -193,6 +193,8 @@ async function handleX402(
       purchases: ctx.purchases,
       fulfilment: ctx.fulfilment,
       asset: x.asset,
+      clock: ctx.clock,
+      outbox: ctx.outbox,
       webhooks: ctx.webhookFlows,
     },
     {

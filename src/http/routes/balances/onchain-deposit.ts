@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { creditTransferProof } from "../../../flows/x402.ts";
 import { Problem } from "../../../kernel/problem.ts";
+import { kernelProblems } from "../../../kernel/problems.ts";
 import { orderProblems } from "../../../orders/index.ts";
 import { createProofVerifier, type Hex } from "../../../x402/index.ts";
 import type { App } from "../../app.ts";
@@ -25,7 +26,8 @@ const Body = Type.Object(
  * peaq's `wdk-usdt-transfer` rail as a deposit: the agent sends the token to the hub's address
  * itself, then proves it with the transaction hash. agx reads the receipt and the ERC-20
  * `Transfer` log over RPC (token, sender, recipient, exact amount, confirmations) and credits the
- * caller once; a hash credits one principal, ever.
+ * caller once; a hash credits one principal, ever, and only one whose key binding proves it
+ * controls the sending address.
  */
 export default function onchainDeposit(app: App, ctx: AppContext) {
   const c = ctx.config;
@@ -61,11 +63,21 @@ export default function onchainDeposit(app: App, ctx: AppContext) {
       if (chain !== c.x402_network) {
         throw new Problem(orderProblems.PAYMENT_RAIL_UNSUPPORTED, `no deposits on ${chain}`);
       }
+      const owner_id = callerOf(request).principal.id;
+      // Anyone can see a transfer to the hub on chain; only the sender's own principal may
+      // claim it, proven by a key binding of that address (POST /api/v1/key-bindings).
+      const bound = await ctx.machines.bindings.list(ctx.db.kysely, owner_id);
+      if (!bound.some((k) => k.address?.toLowerCase() === b.from.toLowerCase())) {
+        throw new Problem(
+          kernelProblems.FORBIDDEN,
+          `bind ${b.from} to your account first (POST /api/v1/key-bindings/challenges)`,
+        );
+      }
       const asset = c.x402_ledger_asset;
       const out = await creditTransferProof(
         { db: ctx.db, ledger: ctx.ledger, verifier, clock: ctx.clock },
         {
-          owner_id: callerOf(request).principal.id,
+          owner_id,
           asset,
           proof: {
             chain,
