@@ -5,7 +5,6 @@ import { Problem } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
 import type { AppContext } from "./context.ts";
 
-/** Who may call a route: anyone (`public`) or a key holding at least this scope. */
 /**
  * Who may call a route: anyone, a key of a scope, or (`write_or_agent`, `read_or_agent`) a key
  * of that scope or a paired agent's `x-agent-pairing-token`, which the route verifies itself
