@@ -22,6 +22,7 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
   let url = "";
   let provider: Server;
   let failing = false;
+  let providerCalls = 0;
   let admin = "";
   let sellerKey = "";
   let sellerHook = "";
@@ -32,6 +33,7 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
     provider = createServer((req, res) => {
       req.resume();
       req.on("end", () => {
+        providerCalls++;
         if (failing) return res.writeHead(500).end("down");
         res.writeHead(200, { "content-type": "application/json" }).end('{"result":{"n":42}}');
       });
@@ -178,25 +180,30 @@ run("x402 on the hub's invoke route (real chain, in-process facilitator)", () =>
     expect(await c.balanceOf(c.accounts.buyer.address)).toBe(before);
   });
 
-  it("settles 20 concurrent paid calls through one gas wallet: all paid once, the ledger balanced", async () => {
+  it("settles 100 concurrent paid calls through one gas wallet: each paid and run once, no nonce collisions", async () => {
     const c = need();
+    const N = 100;
     const before = await c.balanceOf(c.accounts.payee.address);
+    const calls = providerCalls;
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
+      Array.from({ length: N }, (_, i) =>
         buyer(c, c.accounts.buyer).post(invokeUrl(), { input: { text: `n${i}` } }),
       ),
     );
-    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(results.map((r) => r.status)).toEqual(Array(N).fill(200));
     const hashes = new Set(
       results.map(
         (r) =>
           decodeHeaderJson<SettleResponse>(r.headers.get("payment-response") ?? "").transaction,
       ),
     );
-    expect(hashes.size).toBe(20);
-    expect(await c.balanceOf(c.accounts.payee.address)).toBe(before + 20n * PRICE);
+    // One settlement per call (no double settlement, no nonce collision dropping one) …
+    expect(hashes.size).toBe(N);
+    // … exactly the price of N calls moved on chain, and the provider ran exactly N times.
+    expect(await c.balanceOf(c.accounts.payee.address)).toBe(before + BigInt(N) * PRICE);
+    expect(providerCalls - calls).toBe(N);
     expect(await ledgerOk()).toMatchObject({ ok: true, failures: [] });
-  });
+  }, 120_000);
 
   describe("on-chain deposits proven by a transaction hash", () => {
     const register = async (handle: string) =>
