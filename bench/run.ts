@@ -18,6 +18,11 @@
  *             node vs the same calls invoked directly one after another (bench/pipelines.ts)
  *   federation GET /ai-market/v2/search p50/p99 on hub A federated with hubs B and C (3 hubs on
  *             127.0.0.1, SQLite only) vs A's local-only search (bench/federation.ts)
+ *   resources start-up to ready, idle RSS and peak RSS under paid invokes of a real `agx serve`
+ *             process on each database vs a bare Fastify process (bench/resources.ts)
+ *
+ * At the end the run writes bench/results/latest.md (figure, agx, baseline, ratio, target, met)
+ * and a chart of achieved / target per figure, latest.svg and latest.png (bench/report.ts).
  *
  * SQLite is a throw-away file; PostgreSQL comes from BENCH_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/test), each section in a fresh schema dropped afterwards;
@@ -35,10 +40,22 @@
  */
 import { availableParallelism, loadavg } from "node:os";
 import { benchFederation, federationTable } from "./federation.ts";
+import {
+  federationFigures,
+  invokeFigures,
+  ledgerFigures,
+  pipelinesFigures,
+  receiptsFigures,
+  resourcesFigures,
+  searchFigures,
+  webhooksFigures,
+} from "./figures.ts";
 import { benchInvoke, invokeTable } from "./invoke.ts";
 import { benchLedger, ledgerTable } from "./ledger.ts";
 import { benchPipelines, pipelinesTable } from "./pipelines.ts";
 import { benchReceipts, receiptsTable } from "./receipts.ts";
+import { type Figure, writeReport } from "./report.ts";
+import { benchResources, resourcesTable } from "./resources.ts";
 import { benchSearch, searchTable, servicesAt } from "./search.ts";
 import { benchWebhooks, webhooksTable } from "./webhooks.ts";
 
@@ -50,14 +67,29 @@ const scale = Number(scaleText ?? "1");
 if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`BENCH_SCALE=${scaleText}: not > 0`);
 const searchScale = scaleText === undefined ? SEARCH_SCALE_DEFAULT : scale;
 
-const sections: Record<string, () => Promise<string>> = {
-  ledger: async () => ledgerTable(await benchLedger(scale)),
-  receipts: async () => receiptsTable(await benchReceipts(scale)),
-  search: async () => searchTable(await benchSearch(searchScale)),
-  invoke: async () => invokeTable(await benchInvoke(scale)),
-  webhooks: async () => webhooksTable(await benchWebhooks(scale)),
-  pipelines: async () => pipelinesTable(await benchPipelines(scale)),
-  federation: async () => federationTable(await benchFederation(scale)),
+type Section = () => Promise<{ table: string; figures: Figure[] }>;
+
+/** Runs a section's bench, then renders its own table and its figures for the report. */
+function section<R>(
+  bench: () => Promise<R>,
+  table: (r: R) => string,
+  figures: (r: R) => Figure[],
+): Section {
+  return async () => {
+    const r = await bench();
+    return { table: table(r), figures: figures(r) };
+  };
+}
+
+const sections: Record<string, Section> = {
+  ledger: section(() => benchLedger(scale), ledgerTable, ledgerFigures),
+  receipts: section(() => benchReceipts(scale), receiptsTable, receiptsFigures),
+  search: section(() => benchSearch(searchScale), searchTable, searchFigures),
+  invoke: section(() => benchInvoke(scale), invokeTable, invokeFigures),
+  webhooks: section(() => benchWebhooks(scale), webhooksTable, webhooksFigures),
+  pipelines: section(() => benchPipelines(scale), pipelinesTable, pipelinesFigures),
+  federation: section(() => benchFederation(scale), federationTable, federationFigures),
+  resources: section(() => benchResources(scale), resourcesTable, resourcesFigures),
 };
 
 const only = (process.env.BENCH_ONLY ?? "all").split(",").map((s) => s.trim());
@@ -76,13 +108,16 @@ process.stdout.write(
       .join(" ")} (other work on the box moves every figure; ratios move less)\n`,
 );
 
+const startedAt = new Date();
 const started = process.hrtime.bigint();
+const figures: Figure[] = [];
 for (const name of chosen) {
   const t0 = process.hrtime.bigint();
-  const table = await (sections[name] as () => Promise<string>)();
+  const r = await (sections[name] as Section)();
+  figures.push(...r.figures);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  process.stdout.write(`${table}\n(${name}: ${seconds.toFixed(0)} s)\n`);
+  process.stdout.write(`${r.table}\n(${name}: ${seconds.toFixed(0)} s)\n`);
 }
-process.stdout.write(
-  `\nall sections: ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0)} s\n`,
-);
+const allSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+process.stdout.write(`\nall sections: ${allSeconds.toFixed(0)} s\n`);
+process.stdout.write(`${await writeReport(figures, startedAt, allSeconds)}\n`);
