@@ -1,14 +1,15 @@
 /**
  * Catalogue search (issue #3): `POST /api/v1/market/search` over real HTTP on a hub that holds
  * 100k generated services × scale, on SQLite and PostgreSQL. The same-run baseline is the raw
- * full-text query the endpoint starts from: the catalogue store's searchServices with the same
- * tokens and filters on the same database. Publishing is timed the same way: one service per
+ * full-text query the endpoint starts from: the catalogue store's searchHits (ids and the fields
+ * ranking reads, from the narrow search rows) with the same tokens and filters on the same
+ * database. Publishing is timed the same way: one service per
  * request over HTTP beside publishService in one transaction in-process. Latencies are p50/p99
  * in ms; figures, not assertions.
  */
 import { sql } from "kysely";
 import { type ServiceInput, tokensOf } from "../src/catalog/index.ts";
-import { searchServices } from "../src/catalog/store.ts";
+import { searchHits } from "../src/catalog/store.ts";
 import { loadConfig } from "../src/config.ts";
 import type { Database } from "../src/db/db.ts";
 import { filterOf } from "../src/http/routes/catalog/services.ts";
@@ -209,7 +210,7 @@ const quotesIn = (text: string) => (JSON.parse(text) as { quotes: unknown[] }).q
 async function rawSearch(hub: Hub, tokens: string[], filter: ReturnType<typeof filterOf>) {
   const { db } = hub.ctx;
   const start = process.hrtime.bigint();
-  const found = await searchServices(
+  const found = await searchHits(
     db.kysely,
     db.dialect,
     tokens,
@@ -388,7 +389,7 @@ export function searchTable(r: SearchResult): string {
   }
   lines.push(
     "",
-    "base (search) = the catalogue store's searchServices, in-process, same tokens and filters",
+    "base (search) = the catalogue store's searchHits, in-process, same tokens and filters",
     `(FTS5 bm25 / tsvector ts_rank, up to ${limits.search_candidates_max} candidates); ` +
       "base (publish) = publishService in one",
     "transaction, in-process, on the same catalogue. x = HTTP / base, so lower is better here.",

@@ -7,8 +7,8 @@
  *
  * The same-run baseline is a raw POST loop to the same receiver: bodies and headers of the same
  * sizes, as many requests in flight as the outbox worker keeps (its batch), over keep-alive
- * connections (before and after the hub, added up) and with a fresh connection per POST (as the
- * hub's guarded fetch opens one).
+ * connections (before and after the hub, added up; the hub keeps connections alive per receiver
+ * address too) and, for scale, with a fresh connection per POST.
  * The receiver runs in a worker thread, so it takes no time from the sending thread, and
  * rates are counted where both sides are the same: from the receiver's first request to its
  * last. Figures, not assertions.

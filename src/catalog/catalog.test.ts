@@ -300,4 +300,65 @@ describeStores("catalogue", (store) => {
     clock.advance(5 * 60_000);
     expect(await code(catalog.liveQuote(store.db.kysely, big.id))).toBe("QUOTE_EXPIRED");
   });
+  it("finds only the latest active version, and no longer finds a retired service", async () => {
+    const key = `archive${uniq}.object`;
+    await run((tx) => catalog.publishSkill(tx, "prn_a", skill(key)));
+    const v1 = await run((tx) =>
+      catalog.publishService(tx, "prn_a", service(`relic-${uniq}`, key, { tags: ["parchment"] })),
+    );
+    const v2 = await run((tx) =>
+      catalog.publishService(
+        tx,
+        "prn_a",
+        service(`relic-${uniq}`, key, { version: "1.1.0", tags: ["parchment"] }),
+      ),
+    );
+    const ids = async () =>
+      (await catalog.search(store.db.kysely, "parchment", {}, {})).map((r) => r.service.id);
+    expect(await ids()).toEqual([v2.id]);
+    expect(
+      (await catalog.search(store.db.kysely, "", { skill_key: key }, {})).map((r) => r.service.id),
+    ).toEqual([v2.id]);
+    await run((tx) => catalog.retireService(tx, "prn_a", v2.id));
+    expect(await ids()).toEqual([]);
+    expect(await catalog.search(store.db.kysely, "", { skill_key: key }, {})).toEqual([]);
+    expect((await catalog.getService(store.db.kysely, v1.id)).version).toBe("1.0.0");
+    expect((await catalog.getService(store.db.kysely, v2.id)).status).toBe("retired");
+  });
+
+  it("keeps the best `limit` services in rank order and reads only those in full", async () => {
+    const all = await catalog.search(store.db.kysely, "translate", {}, { region: "us-east" });
+    const two = await catalog.search(
+      store.db.kysely,
+      "translate",
+      {},
+      { region: "us-east" },
+      {
+        limit: 1,
+      },
+    );
+    expect(all.length).toBeGreaterThan(1);
+    expect(two).toEqual(all.slice(0, 1));
+    expect(two[0]?.service.pricing.minimum_minor).toBe(5_000n);
+  });
+
+  it("quotes several services in one call, a problem in place of a quote it cannot give", async () => {
+    const found = await catalog.search(store.db.kysely, "translate", {}, {});
+    const services = found.map((r) => r.service);
+    const outcomes = await run((tx) =>
+      catalog.quoteAll(
+        tx,
+        services.map((service) => ({ service, input: { text: "hola" } })),
+      ),
+    );
+    expect(outcomes).toHaveLength(services.length);
+    for (const o of outcomes) {
+      if (!("quote" in o)) throw new Error(`no quote: ${o.problem.message}`);
+      expect((await catalog.liveQuote(store.db.kysely, o.quote.id)).jws).toBe(o.quote.jws);
+    }
+    const [bad] = await run((tx) =>
+      catalog.quoteAll(tx, [{ service: services[0] as (typeof services)[0], input: { text: 5 } }]),
+    );
+    expect(bad && "problem" in bad && bad.problem.code).toBe("QUOTE_INPUT_INVALID");
+  });
 });

@@ -1,13 +1,22 @@
 import type { DialectName, Executor } from "../db/db.ts";
+import { assert } from "../kernel/assert.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { newId } from "../kernel/ids.ts";
 import { canonicalJson, sha256Hex } from "../kernel/json.ts";
 import { limits } from "../kernel/limits.ts";
 import { Problem } from "../kernel/problem.ts";
-import type { HealthSource, Service, ServiceFilter, Skill, SkillOperation } from "./model.ts";
+import type {
+  HealthSource,
+  SearchContext,
+  SearchHit,
+  Service,
+  ServiceFilter,
+  Skill,
+  SkillOperation,
+} from "./model.ts";
 import { checkPricing, priceOf } from "./pricing.ts";
 import { catalogProblems } from "./problems.ts";
-import { rankServices, tokensOf } from "./rank.ts";
+import { type Ranked, rankHits, tokensOf } from "./rank.ts";
 import { checkInput, compileSchema } from "./schemas.ts";
 import * as store from "./store.ts";
 
@@ -30,6 +39,19 @@ export type ServiceInput = Omit<
   Service,
   "id" | "provider_id" | "latest" | "created_at_ms" | "status" | "p50_latency_ms" | "success_rate"
 >;
+
+/** One call to price: a service, an operation (its skill's first by default) and an input. */
+export interface QuoteSpec {
+  service: Service;
+  operation?: string;
+  input?: unknown;
+  /** Price by declared input size instead of an input (AIMP `?input_size=`). */
+  units?: bigint;
+  requester_id?: string | null;
+}
+
+/** A quote, or the problem that kept a service from quoting (its pricing, the input …). */
+export type QuoteOutcome = { quote: Quote } | { problem: Problem };
 
 /** What a quote promises. */
 export interface Quote {
@@ -160,7 +182,7 @@ export function createCatalog(deps: CatalogDeps) {
         `service ${id} belongs to another provider`,
       );
     }
-    await store.setServiceStatus(tx, id, "retired");
+    await store.retireService(tx, deps.dialect, id);
     return { ...s, status: "retired" };
   }
 
@@ -175,19 +197,14 @@ export function createCatalog(deps: CatalogDeps) {
     return op;
   }
 
-  /** Prices one call of a service for an input, signs the promise, and stores it. */
-  async function quote(
-    tx: Executor,
-    spec: {
-      service: Service;
-      operation?: string;
-      input?: unknown;
-      /** Price by declared input size instead of an input (AIMP `?input_size=`). */
-      units?: bigint;
-      requester_id?: string | null;
-    },
-  ): Promise<Quote> {
-    const skill = await requireSkill(tx, spec.service.skill_key);
+  /** Prices and signs one call; the row to store beside the promise. */
+  async function priced(ex: Executor, spec: QuoteSpec, skill: Skill | null, now_ms: number) {
+    if (!skill) {
+      throw new Problem(
+        catalogProblems.CATALOG_SKILL_NOT_FOUND,
+        `no skill ${spec.service.skill_key}`,
+      );
+    }
     const op = operationOf(skill, spec.operation);
     if (spec.input !== undefined) checkInput(op.input_schema, spec.input);
     const price = priceOf(spec.service.pricing, spec.input, spec.units);
@@ -197,15 +214,15 @@ export function createCatalog(deps: CatalogDeps) {
         `${spec.service.name} is priced ${spec.service.pricing.model}; ask the provider`,
       );
     }
-    const now_ms = clock.now_ms();
     const id = newId("qt", now_ms);
     const input_sha256 = sha256Hex(canonicalJson(spec.input ?? null));
     const expires_at_ms = now_ms + ttl_ms;
-    const jws = await deps.signQuote(tx, {
+    const service = `${spec.service.name}@${spec.service.version}`;
+    const jws = await deps.signQuote(ex, {
       jti: id,
       sub: spec.requester_id ?? null,
       service_id: spec.service.id,
-      service: `${spec.service.name}@${spec.service.version}`,
+      service,
       skill_key: skill.key,
       operation: op.name,
       amount_minor: price.amount_minor.toString(),
@@ -215,7 +232,20 @@ export function createCatalog(deps: CatalogDeps) {
       iat: Math.floor(now_ms / 1000),
       exp: Math.floor(expires_at_ms / 1000),
     });
-    await store.insertQuote(tx, {
+    const quote: Quote = {
+      id,
+      service_id: spec.service.id,
+      service,
+      skill_key: skill.key,
+      operation: op.name,
+      amount_minor: price.amount_minor,
+      asset: spec.service.pricing.asset,
+      units: price.units,
+      input_sha256,
+      expires_at_ms,
+      jws,
+    };
+    const row: store.QuoteRow = {
       id,
       service_id: spec.service.id,
       operation: op.name,
@@ -226,20 +256,42 @@ export function createCatalog(deps: CatalogDeps) {
       jws,
       expires_at_ms,
       created_at_ms: now_ms,
-    });
-    return {
-      id,
-      service_id: spec.service.id,
-      service: `${spec.service.name}@${spec.service.version}`,
-      skill_key: skill.key,
-      operation: op.name,
-      amount_minor: price.amount_minor,
-      asset: spec.service.pricing.asset,
-      units: price.units,
-      input_sha256,
-      expires_at_ms,
-      jws,
     };
+    return { quote, row };
+  }
+
+  /**
+   * Prices several calls, signs each promise and stores them all in one statement. A service
+   * that cannot quote (its pricing, the input, an unknown operation) gets its problem in place
+   * of a quote; anything else (the database) fails the whole call.
+   */
+  async function quoteAll(tx: Executor, specs: QuoteSpec[]): Promise<QuoteOutcome[]> {
+    const skills = await store.latestSkills(tx, [
+      ...new Set(specs.map((s) => s.service.skill_key)),
+    ]);
+    const now_ms = clock.now_ms();
+    const rows: store.QuoteRow[] = [];
+    const out: QuoteOutcome[] = [];
+    for (const spec of specs) {
+      try {
+        const p = await priced(tx, spec, skills.get(spec.service.skill_key) ?? null, now_ms);
+        rows.push(p.row);
+        out.push({ quote: p.quote });
+      } catch (error) {
+        if (!(error instanceof Problem)) throw error;
+        out.push({ problem: error });
+      }
+    }
+    await store.insertQuotes(tx, rows);
+    return out;
+  }
+
+  /** Prices one call of a service for an input, signs the promise, and stores it. */
+  async function quote(tx: Executor, spec: QuoteSpec): Promise<Quote> {
+    const [outcome] = await quoteAll(tx, [spec]);
+    assert(outcome, "quoteAll answers every spec");
+    if ("problem" in outcome) throw outcome.problem;
+    return outcome.quote;
   }
 
   /** A stored quote that is still valid; QUOTE_EXPIRED when stale (orders call this). */
@@ -266,13 +318,33 @@ export function createCatalog(deps: CatalogDeps) {
     });
   }
 
-  /** Full-text search with filters, ranked with the searcher's context and live health. */
+  /** Hits with their live health where it is known (it overrides what they carry). */
+  async function hitsWithHealth(ex: Executor, hits: SearchHit[]): Promise<SearchHit[]> {
+    if (!deps.health || hits.length === 0) return hits;
+    const health = await deps.health(
+      ex,
+      hits.map((h) => h.name),
+    );
+    if (health.size === 0) return hits;
+    return hits.map((h) => {
+      const live = health.get(h.name);
+      if (!live || live.success_rate === null) return h;
+      return { ...h, success_rate: live.success_rate, p50_latency_ms: live.p50_latency_ms };
+    });
+  }
+
+  /**
+   * Full-text search with filters, ranked with the searcher's context and live health. Ranking
+   * reads narrow search rows; only the `limit` best services (all ranked ones without it) are
+   * read in full.
+   */
   async function search(
     ex: Executor,
     query: string,
     filter: ServiceFilter,
-    context: Parameters<typeof rankServices>[1],
-  ) {
+    context: SearchContext,
+    options: { limit?: number } = {},
+  ): Promise<Ranked[]> {
     const tokens = tokensOf(query);
     if (tokens.length === 0 && !filter.skill_key && !filter.category) {
       throw new Problem(
@@ -280,19 +352,29 @@ export function createCatalog(deps: CatalogDeps) {
         "give a query, a skill key or a category",
       );
     }
-    const candidates = tokens.length
-      ? await store.searchServices(ex, deps.dialect, tokens, filter, limits.search_candidates_max)
-      : (await store.listServices(ex, filter, null, limits.search_candidates_max)).map(
-          (service) => ({ service, relevance: 0.5 }),
-        );
-    const healthy = await withHealth(
-      ex,
-      candidates.map((c) => c.service),
+    const max = limits.search_candidates_max;
+    const hits = tokens.length
+      ? await store.searchHits(ex, deps.dialect, tokens, filter, max)
+      : await store.filteredHits(ex, filter, 0.5, max);
+    const ranked = rankHits(await hitsWithHealth(ex, hits), context);
+    const kept = options.limit === undefined ? ranked : ranked.slice(0, options.limit);
+    const services = new Map(
+      (
+        await store.servicesByIds(
+          ex,
+          kept.map((r) => r.hit.id),
+        )
+      ).map((s) => [s.id, s]),
     );
-    return rankServices(
-      candidates.map((c, i) => ({ ...c, service: healthy[i] ?? c.service })),
-      context,
-    );
+    return kept.flatMap(({ hit, score, reasons }) => {
+      const s = services.get(hit.id);
+      if (!s) return [];
+      const service =
+        hit.success_rate === null
+          ? s
+          : { ...s, success_rate: hit.success_rate, p50_latency_ms: hit.p50_latency_ms };
+      return [{ service, score, reasons }];
+    });
   }
 
   return {
@@ -303,6 +385,7 @@ export function createCatalog(deps: CatalogDeps) {
     requireSkill,
     operationOf,
     quote,
+    quoteAll,
     liveQuote,
     search,
     withHealth,

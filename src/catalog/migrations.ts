@@ -81,4 +81,50 @@ export const catalogMigrations: Record<string, AgxMigration> = {
         .execute();
     },
   },
+  "1610_catalog_search": {
+    async up(db, dialect) {
+      // What search filters and ranks on, one narrow row per latest active service: a search
+      // ranks a few thousand full-text matches, and reading them from the wide service rows
+      // (JSON body, search text) was most of its cost.
+      const pg = dialect === "postgres";
+      let table = db.schema
+        .createTable("catalog_search_rows")
+        .addColumn("rid", pg ? "bigserial" : "integer", (c) => c.primaryKey())
+        .addColumn("service_id", "text", (c) => c.notNull().unique())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("skill_key", "text", (c) => c.notNull())
+        .addColumn("region", "text", (c) => c.notNull())
+        .addColumn("execution_mode", "text", (c) => c.notNull())
+        .addColumn("provider_id", "text", (c) => c.notNull())
+        .addColumn("price_minor", "bigint")
+        .addColumn("maturity", "text", (c) => c.notNull())
+        .addColumn("rails", "text", (c) => c.notNull())
+        .addColumn("tags", "text", (c) => c.notNull());
+      if (pg) table = table.addColumn("search_tsv", sql`tsvector`, (c) => c.notNull());
+      await table.execute();
+      const maturity = pg
+        ? sql`(body::json ->> 'maturity')`
+        : sql`json_extract(body, '$.maturity')`;
+      const tsv = pg ? sql`, to_tsvector('simple', search_text)` : sql``;
+      await sql`insert into catalog_search_rows (service_id, name, skill_key, region,
+          execution_mode, provider_id, price_minor, maturity, rails, tags${pg ? sql`, search_tsv` : sql``})
+        select id, name, skill_key, region, execution_mode, provider_id, price_minor,
+          ${maturity}, rails, tags${tsv}
+        from catalog_services where latest = 1 and status = 'active' order by id`.execute(db);
+      if (pg) {
+        await sql`create index catalog_search_rows_fts on catalog_search_rows
+          using gin (search_tsv)`.execute(db);
+        await sql`drop index catalog_services_fts`.execute(db);
+        await sql`alter table catalog_services drop column search_tsv`.execute(db);
+        return;
+      }
+      // Contentless: the text stays in catalog_services; the rowid is catalog_search_rows.rid.
+      await sql`create virtual table catalog_search_fts using fts5(search_text, content = '',
+        contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2')`.execute(db);
+      await sql`insert into catalog_search_fts (rowid, search_text)
+        select r.rid, s.search_text from catalog_search_rows r
+        join catalog_services s on s.id = r.service_id`.execute(db);
+      await sql`drop table catalog_services_fts`.execute(db);
+    },
+  },
 };

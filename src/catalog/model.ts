@@ -118,3 +118,20 @@ export interface SearchContext {
   max_latency_ms?: number;
   min_trust?: number;
 }
+
+/**
+ * One full-text match as search ranks it, before the full service is read: the few fields the
+ * ranking uses (price is the list price, else the per-unit minimum), health where it is known.
+ */
+export interface SearchHit {
+  id: string;
+  name: string;
+  skill_key: string;
+  region: string;
+  maturity: Maturity;
+  price_minor: bigint | null;
+  p50_latency_ms: number | null;
+  success_rate: number | null;
+  /** Text relevance in (0, 1]. */
+  relevance: number;
+}

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { type DialectName, type Executor, num, tablesOf } from "../db/db.ts";
-import type { Service, ServiceFilter, Skill } from "./model.ts";
+import type { Maturity, SearchHit, Service, ServiceFilter, Skill } from "./model.ts";
 import { serviceFromJson, serviceToJson } from "./serialize.ts";
 
 type Int = number | bigint;
@@ -37,7 +37,7 @@ interface ServiceRow {
   created_at_ms: Int;
 }
 
-interface QuoteRow {
+export interface QuoteRow {
   id: string;
   service_id: string;
   operation: string;
@@ -50,11 +50,27 @@ interface QuoteRow {
   created_at_ms: Int;
 }
 
+/** A latest active service as search sees it (1610_catalog_search); rid is its FTS rowid. */
+interface SearchRow {
+  rid: Int;
+  service_id: string;
+  name: string;
+  skill_key: string;
+  region: string;
+  execution_mode: string;
+  provider_id: string;
+  price_minor: Int | null;
+  maturity: string;
+  rails: string;
+  tags: string;
+}
+
 interface CatalogTables {
   catalog_skills: SkillRow;
   catalog_services: ServiceRow;
   catalog_quotes: QuoteRow;
-  catalog_services_fts: { service_id: string; search_text: string };
+  catalog_search_rows: SearchRow;
+  catalog_search_fts: { rowid: Int; search_text: string };
 }
 
 const q = (ex: Executor) => tablesOf<CatalogTables>(ex);
@@ -109,6 +125,18 @@ export async function skillByKey(ex: Executor, key: string, version?: string) {
   return row ? toSkill(row) : null;
 }
 
+/** The latest version of each skill key given (keys without a skill are left out). */
+export async function latestSkills(ex: Executor, keys: string[]): Promise<Map<string, Skill>> {
+  if (keys.length === 0) return new Map();
+  const rows = await q(ex)
+    .selectFrom("catalog_skills")
+    .selectAll()
+    .where("key", "in", keys)
+    .where("latest", "=", 1)
+    .execute();
+  return new Map(rows.map((r) => [r.key, toSkill(r)]));
+}
+
 export async function listSkills(ex: Executor, after: string | null, limit: number) {
   let query = q(ex).selectFrom("catalog_skills").selectAll().where("latest", "=", 1);
   if (after) query = query.where("id", ">", after);
@@ -153,16 +181,62 @@ export async function insertService(
     .where("latest", "=", 1)
     .returning("id")
     .execute();
-  if (dialect === "sqlite") {
-    for (const o of older) {
-      await q(ex).deleteFrom("catalog_services_fts").where("service_id", "=", o.id).execute();
-    }
+  await unsearchable(
+    ex,
+    dialect,
+    older.map((o) => o.id),
+  );
+  await searchable(ex, dialect, s, search_text);
+  return true;
+}
+
+/** Adds a latest active service to what search reads (its narrow row and full-text entry). */
+async function searchable(ex: Executor, dialect: DialectName, s: Service, search_text: string) {
+  const row = {
+    service_id: s.id,
+    name: s.name,
+    skill_key: s.skill_key,
+    region: s.region,
+    execution_mode: s.execution_mode,
+    provider_id: s.provider_id,
+    price_minor: s.pricing.amount_minor ?? s.pricing.minimum_minor,
+    maturity: s.maturity,
+    rails: JSON.stringify(s.rails),
+    tags: JSON.stringify(s.tags),
+  };
+  if (dialect === "postgres") {
     await q(ex)
-      .insertInto("catalog_services_fts")
-      .values({ service_id: s.id, search_text })
+      .insertInto("catalog_search_rows")
+      .values({ ...row, search_tsv: sql`to_tsvector('simple', ${search_text})` } as never)
+      .execute();
+    return;
+  }
+  const { rid } = await q(ex)
+    .insertInto("catalog_search_rows")
+    .values(row as never)
+    .returning("rid")
+    .executeTakeFirstOrThrow();
+  await q(ex).insertInto("catalog_search_fts").values({ rowid: rid, search_text }).execute();
+}
+
+/** Removes services from what search reads (a newer version replaced them, or they retired). */
+async function unsearchable(ex: Executor, dialect: DialectName, ids: string[]) {
+  if (ids.length === 0) return;
+  const gone = await q(ex)
+    .deleteFrom("catalog_search_rows")
+    .where("service_id", "in", ids)
+    .returning("rid")
+    .execute();
+  if (dialect === "sqlite" && gone.length) {
+    await q(ex)
+      .deleteFrom("catalog_search_fts")
+      .where(
+        "rowid",
+        "in",
+        gone.map((g) => g.rid),
+      )
       .execute();
   }
-  return true;
 }
 
 export async function getService(ex: Executor, id: string): Promise<Service | null> {
@@ -184,8 +258,29 @@ export async function serviceByName(ex: Executor, name: string): Promise<Service
   return row ? toService(row) : null;
 }
 
-export async function setServiceStatus(ex: Executor, id: string, status: Service["status"]) {
-  await q(ex).updateTable("catalog_services").set({ status }).where("id", "=", id).execute();
+/** Retires a service version: it stays readable by id, and search no longer finds it. */
+export async function retireService(ex: Executor, dialect: DialectName, id: string) {
+  await q(ex)
+    .updateTable("catalog_services")
+    .set({ status: "retired" })
+    .where("id", "=", id)
+    .execute();
+  await unsearchable(ex, dialect, [id]);
+}
+
+/** Services by id in the order asked (ids not found are left out). */
+export async function servicesByIds(ex: Executor, ids: string[]): Promise<Service[]> {
+  if (ids.length === 0) return [];
+  const rows = await q(ex)
+    .selectFrom("catalog_services")
+    .selectAll()
+    .where("id", "in", ids)
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [toService(row)] : [];
+  });
 }
 
 /** Escapes LIKE wildcards so a tag or rail is matched literally inside its JSON array. */
@@ -228,52 +323,116 @@ export async function listServices(
   return (await query.orderBy("s.id").limit(limit).execute()).map(toService);
 }
 
+const hitColumns = [
+  "s.service_id",
+  "s.name",
+  "s.skill_key",
+  "s.region",
+  "s.maturity",
+  "s.price_minor",
+] as const;
+
+type HitRow = Pick<
+  SearchRow,
+  "service_id" | "name" | "skill_key" | "region" | "maturity" | "price_minor"
+> & {
+  rank?: number | string;
+};
+
+function hitOf(r: HitRow, relevance: number): SearchHit {
+  return {
+    id: r.service_id,
+    name: r.name,
+    skill_key: r.skill_key,
+    region: r.region,
+    maturity: r.maturity as Maturity,
+    price_minor: r.price_minor === null ? null : BigInt(r.price_minor),
+    p50_latency_ms: null,
+    success_rate: null,
+    relevance,
+  };
+}
+
+const hasFilter = (f: ServiceFilter) => Object.values(f).some((v) => v !== undefined);
+
 /**
- * Full-text candidates with a relevance in (0, 1]: FTS5 bm25 on SQLite, ts_rank over a tsvector
- * on PostgreSQL. `tokens` are already reduced to letters and digits.
+ * Full-text matches among latest active services, best first, with a relevance in (0, 1]: FTS5
+ * bm25 on SQLite, ts_rank over a tsvector on PostgreSQL. Only what ranking needs is read (the
+ * narrow search rows); the caller loads the few services it keeps. `tokens` are already reduced
+ * to letters and digits.
  */
-export async function searchServices(
+export async function searchHits(
   ex: Executor,
   dialect: DialectName,
   tokens: string[],
   filter: ServiceFilter,
   limit: number,
-): Promise<{ service: Service; relevance: number }[]> {
+): Promise<SearchHit[]> {
   if (dialect === "sqlite") {
     const match = tokens.map((t) => `"${t}"*`).join(" OR ");
+    const relevance = (r: HitRow) => {
+      const score = -Number(r.rank);
+      return score / (1 + score);
+    };
+    if (!hasFilter(filter)) {
+      // Every indexed row qualifies: rank in the index alone, then read only the best rows.
+      const rows = await q(ex)
+        .selectFrom((eb) =>
+          eb
+            .selectFrom("catalog_search_fts")
+            .select(["rowid", sql<number>`bm25(catalog_search_fts)`.as("rank")])
+            .where(sql<boolean>`catalog_search_fts match ${match}`)
+            .orderBy("rank")
+            .limit(limit)
+            .as("f"),
+        )
+        .innerJoin("catalog_search_rows as s", "s.rid", "f.rowid")
+        .select([...hitColumns, "f.rank"])
+        .orderBy("f.rank")
+        .execute();
+      return rows.map((r) => hitOf(r, relevance(r)));
+    }
     let query = q(ex)
-      .selectFrom("catalog_services_fts as f")
-      .innerJoin("catalog_services as s", "s.id", "f.service_id")
-      .selectAll("s")
-      .select(sql<number>`bm25(catalog_services_fts)`.as("rank"))
-      .where(sql<boolean>`catalog_services_fts match ${match}`)
-      .where("s.latest", "=", 1)
-      .where("s.status", "=", "active");
+      .selectFrom("catalog_search_fts as f")
+      .innerJoin("catalog_search_rows as s", "s.rid", "f.rowid")
+      .select([...hitColumns, sql<number>`bm25(catalog_search_fts)`.as("rank")])
+      .where(sql<boolean>`catalog_search_fts match ${match}`);
     query = applyFilter(query, filter);
     const rows = await query.orderBy("rank").limit(limit).execute();
-    return rows.map((r) => {
-      const score = -Number(r.rank);
-      return { service: toService(r), relevance: score / (1 + score) };
-    });
+    return rows.map((r) => hitOf(r, relevance(r)));
   }
-  const tsquery = tokens.map((t) => `${t}:*`).join(" | ");
+  const tsquery = sql`to_tsquery('simple', ${tokens.map((t) => `${t}:*`).join(" | ")})`;
   let query = q(ex)
-    .selectFrom("catalog_services as s")
-    .selectAll("s")
-    .select(sql<number>`ts_rank(s.search_tsv, to_tsquery('simple', ${tsquery}))`.as("rank"))
-    .where(sql<boolean>`s.search_tsv @@ to_tsquery('simple', ${tsquery})`)
-    .where("s.latest", "=", 1)
-    .where("s.status", "=", "active");
+    .selectFrom("catalog_search_rows as s")
+    .select([...hitColumns, sql<number>`ts_rank(s.search_tsv, ${tsquery})`.as("rank")])
+    .where(sql<boolean>`s.search_tsv @@ ${tsquery}`);
   query = applyFilter(query, filter);
   const rows = await query.orderBy("rank", "desc").limit(limit).execute();
   return rows.map((r) => {
     const score = Number(r.rank) * 10;
-    return { service: toService(r as unknown as ServiceRow), relevance: score / (1 + score) };
+    return hitOf(r, score / (1 + score));
   });
 }
 
-export async function insertQuote(ex: Executor, row: QuoteRow): Promise<void> {
-  await q(ex).insertInto("catalog_quotes").values(row).execute();
+/** Latest active services matching the filter, by id, as search hits of a fixed relevance. */
+export async function filteredHits(
+  ex: Executor,
+  filter: ServiceFilter,
+  relevance: number,
+  limit: number,
+): Promise<SearchHit[]> {
+  const query = applyFilter(
+    q(ex).selectFrom("catalog_search_rows as s").select(hitColumns),
+    filter,
+  );
+  const rows = await query.orderBy("s.service_id").limit(limit).execute();
+  return rows.map((r) => hitOf(r, relevance));
+}
+
+/** Stores quotes in one statement. */
+export async function insertQuotes(ex: Executor, rows: QuoteRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await q(ex).insertInto("catalog_quotes").values(rows).execute();
 }
 
 export async function getQuote(ex: Executor, id: string) {

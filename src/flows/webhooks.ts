@@ -1,15 +1,9 @@
 import type { Database, Executor } from "../db/db.ts";
-import type { Outbox, OutboxHandler } from "../outbox/index.ts";
-import type { WebhookDelivery, Webhooks } from "../webhooks/index.ts";
+import { batchHandler, type Outbox, type OutboxHandler } from "../outbox/index.ts";
+import type { AttemptRef, WebhookDelivery, Webhooks } from "../webhooks/index.ts";
 
 /** One outbox row per attempt, so the webhook schedule never depends on the outbox's own. */
 export const TOPIC_WEBHOOK_DELIVER = "webhook.deliver";
-
-interface AttemptRef {
-  delivery_id: string;
-  generation: number;
-  attempt: number;
-}
 
 /** Events out of the hub: recorded with the change that causes them, attempted by the outbox. */
 export function createWebhookFlows(deps: { webhooks: Webhooks; outbox: Outbox }) {
@@ -57,9 +51,11 @@ export function createWebhookFlows(deps: { webhooks: Webhooks; outbox: Outbox })
 export type WebhookFlows = ReturnType<typeof createWebhookFlows>;
 
 /**
- * The delivery handler: reads the attempt, POSTs outside any transaction (a slow receiver holds
- * no lock), then records the result and schedules the next attempt in one transaction. A crash
- * between the POST and the record sends the same `webhook-id` again, which receivers dedupe.
+ * The delivery handler: reads the attempts, POSTs outside any transaction (a slow receiver holds
+ * no lock), then records the results and schedules the next attempts in one transaction. The
+ * worker hands it every claimed attempt at once, so a batch costs a few reads, its POSTs side by
+ * side, and one commit. A crash between a POST and its record sends the same `webhook-id` again,
+ * which receivers dedupe.
  */
 export function webhookHandlers(deps: {
   db: Database;
@@ -67,25 +63,37 @@ export function webhookHandlers(deps: {
   flows: WebhookFlows;
 }): Record<string, OutboxHandler> {
   const { db, webhooks, flows } = deps;
+  const disabled = { status_code: null, retry_after_ms: null, error: "endpoint disabled" };
   return {
-    [TOPIC_WEBHOOK_DELIVER]: async (m) => {
-      const ref: AttemptRef = {
+    [TOPIC_WEBHOOK_DELIVER]: batchHandler(async (messages) => {
+      const refs: AttemptRef[] = messages.map((m) => ({
         delivery_id: String(m.payload.delivery_id),
         generation: Number(m.payload.generation),
         attempt: Number(m.payload.attempt),
-      };
-      const job = await webhooks.job(db.kysely, ref);
-      if (!job) return { outcome: "done" };
-      const result =
-        job.endpoint.status === "enabled"
-          ? await webhooks.send(job)
-          : { status_code: null, retry_after_ms: null, error: "endpoint disabled", duration_ms: 0 };
-      await db.transaction(async (tx) => {
-        const { retry_at_ms } = await webhooks.finish(tx, job, result);
-        if (retry_at_ms !== null)
-          await flows.schedule(tx, job.delivery, ref.attempt + 1, retry_at_ms);
-      });
-      return { outcome: "done" };
-    },
+      }));
+      const jobs = await webhooks.jobs(db.kysely, refs);
+      const done = await Promise.all(
+        jobs.map(async (job, i) => {
+          if (!job) return null;
+          const result =
+            job.endpoint.status === "enabled"
+              ? await webhooks.send(job)
+              : { ...disabled, duration_ms: 0 };
+          return { job, result, attempt: refs[i]?.attempt ?? job.delivery.attempts + 1 };
+        }),
+      );
+      const sent = done.filter((d) => d !== null);
+      if (sent.length) {
+        await db.transaction(async (tx) => {
+          const steps = await webhooks.finishAll(tx, sent);
+          for (const [i, { job, attempt }] of sent.entries()) {
+            const retry_at_ms = steps[i]?.retry_at_ms ?? null;
+            if (retry_at_ms !== null)
+              await flows.schedule(tx, job.delivery, attempt + 1, retry_at_ms);
+          }
+        });
+      }
+      return messages.map(() => ({ outcome: "done" as const }));
+    }),
   };
 }

@@ -28,4 +28,19 @@ export type HandlerOutcome =
   | { outcome: "retry"; reason: string; retry_at_ms?: number }
   | { outcome: "dead"; reason: string };
 
-export type OutboxHandler = (message: OutboxMessage) => Promise<HandlerOutcome | undefined>;
+/**
+ * Handles one message. A handler may also carry `batch`, which the worker then calls once with
+ * every claimed message of its topic (so their records share a transaction); it answers one
+ * outcome per message, in order, and throwing counts as `retry` for all of them.
+ */
+export type OutboxHandler = ((message: OutboxMessage) => Promise<HandlerOutcome | undefined>) & {
+  batch?: (messages: OutboxMessage[]) => Promise<HandlerOutcome[]>;
+};
+
+/** A handler whose work is done for several messages at once (see OutboxHandler.batch). */
+export function batchHandler(
+  batch: (messages: OutboxMessage[]) => Promise<HandlerOutcome[]>,
+): OutboxHandler {
+  const one = async (message: OutboxMessage) => (await batch([message]))[0];
+  return Object.assign(one, { batch });
+}

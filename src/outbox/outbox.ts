@@ -86,27 +86,51 @@ export function createOutboxWorker(deps: WorkerDeps) {
   const lease_ms = deps.lease_ms ?? limits.outbox_lease_ms;
   const attempts_max = deps.attempts_max ?? limits.outbox_attempts_max;
 
-  async function deliver(message: OutboxMessage): Promise<void> {
-    const handler = deps.handlers[message.topic];
-    let outcome: HandlerOutcome;
-    try {
-      outcome = (await handler?.(message)) ?? { outcome: "done" };
-    } catch (error) {
-      outcome = {
-        outcome: "retry",
-        reason: error instanceof Error ? error.message : String(error),
-      };
+  const retryOf = (error: unknown): HandlerOutcome => ({
+    outcome: "retry",
+    reason: error instanceof Error ? error.message : String(error),
+  });
+
+  /** Runs one topic's claimed messages through its handler (all at once when it batches). */
+  async function handle(topic: string, messages: OutboxMessage[]): Promise<HandlerOutcome[]> {
+    const handler = deps.handlers[topic];
+    if (!handler) return messages.map(() => ({ outcome: "done" }));
+    if (handler.batch) {
+      try {
+        const outcomes = await handler.batch(messages);
+        return messages.map((_, i) => outcomes[i] ?? retryOf("no outcome from the batch"));
+      } catch (error) {
+        return messages.map(() => retryOf(error));
+      }
     }
+    return Promise.all(
+      messages.map(async (m) => {
+        try {
+          return (await handler(m)) ?? { outcome: "done" };
+        } catch (error) {
+          return retryOf(error);
+        }
+      }),
+    );
+  }
+
+  /** Records outcomes: every `done` in one statement, the rest (rare) one by one. */
+  async function settle(messages: OutboxMessage[], outcomes: HandlerOutcome[]): Promise<void> {
     const now_ms = clock.now_ms();
-    if (outcome.outcome === "done") {
-      await store.finish(db.kysely, message.id, "done", now_ms, null);
-    } else if (outcome.outcome === "dead" || message.attempts >= attempts_max) {
-      await store.finish(db.kysely, message.id, "dead", now_ms, outcome.reason);
-      logger.warn({ id: message.id, topic: message.topic }, "outbox message gave up");
-    } else {
-      const due = outcome.retry_at_ms ?? now_ms + backoffDelay_ms(message.attempts);
-      await store.reschedule(db.kysely, message.id, due, outcome.reason);
+    const done: string[] = [];
+    for (const [i, message] of messages.entries()) {
+      const outcome = outcomes[i] ?? retryOf("no outcome");
+      if (outcome.outcome === "done") {
+        done.push(message.id);
+      } else if (outcome.outcome === "dead" || message.attempts >= attempts_max) {
+        await store.finish(db.kysely, message.id, "dead", now_ms, outcome.reason);
+        logger.warn({ id: message.id, topic: message.topic }, "outbox message gave up");
+      } else {
+        const due = outcome.retry_at_ms ?? now_ms + backoffDelay_ms(message.attempts);
+        await store.reschedule(db.kysely, message.id, due, outcome.reason);
+      }
     }
+    await store.finishDone(db.kysely, done, now_ms);
   }
 
   /** Claims one batch and delivers it; returns how many messages were handled. */
@@ -117,7 +141,13 @@ export function createOutboxWorker(deps: WorkerDeps) {
       limit: batch_size,
       topics: Object.keys(deps.handlers),
     });
-    await Promise.all(claimed.map(deliver));
+    const byTopic = new Map<string, OutboxMessage[]>();
+    for (const m of claimed) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    await Promise.all(
+      [...byTopic].map(async ([topic, messages]) =>
+        settle(messages, await handle(topic, messages)),
+      ),
+    );
     return claimed.length;
   }
 

@@ -115,6 +115,17 @@ export async function finish(
     .execute();
 }
 
+/** Finishes leased messages as done, in one statement. */
+export async function finishDone(ex: Executor, ids: readonly string[], now_ms: number) {
+  if (ids.length === 0) return;
+  await q(ex)
+    .updateTable("outbox_messages")
+    .set({ state: "done", finished_at_ms: now_ms, last_error: null, locked_until_ms: 0 })
+    .where("id", "in", [...ids])
+    .where("state", "=", "pending")
+    .execute();
+}
+
 /** Puts a leased message back for a later attempt. */
 export async function reschedule(
   ex: Executor,

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { type Executor, num, numOrNull, tablesOf } from "../db/db.ts";
 import type { DeliveryStatus, WebhookAttempt, WebhookDelivery } from "./model.ts";
 
@@ -72,6 +73,20 @@ export async function getDelivery(ex: Executor, id: string): Promise<WebhookDeli
   return row ? toDelivery(row) : null;
 }
 
+/** Deliveries by id (ids not found are left out). */
+export async function getDeliveries(
+  ex: Executor,
+  ids: readonly string[],
+): Promise<Map<string, WebhookDelivery>> {
+  if (ids.length === 0) return new Map();
+  const rows = await q(ex)
+    .selectFrom("webhook_deliveries")
+    .selectAll()
+    .where("id", "in", [...ids])
+    .execute();
+  return new Map(rows.map((r) => [r.id, toDelivery(r)]));
+}
+
 /**
  * Records the end of attempt `attempt` of `generation`; false when that attempt was recorded
  * already (a repeated outbox row) or the delivery was redelivered meanwhile.
@@ -96,8 +111,49 @@ export async function finishAttempt(
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function insertAttempt(ex: Executor, a: WebhookAttempt): Promise<void> {
-  await q(ex).insertInto("webhook_attempts").values(a).execute();
+/** Stores attempts in one statement. */
+/** One attempt's end, for finishAttempts. */
+export interface AttemptEnd {
+  id: string;
+  generation: number;
+  attempt: number;
+  status: WebhookDelivery["status"];
+  next_attempt_at_ms: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at_ms: number | null;
+  updated_at_ms: number;
+}
+
+/**
+ * finishAttempt for many deliveries in one statement (an update from a VALUES list, which SQLite
+ * and PostgreSQL both take); answers the ids whose attempt it recorded, each guarded as there.
+ */
+export async function finishAttempts(ex: Executor, ends: readonly AttemptEnd[]) {
+  if (ends.length === 0) return new Set<string>();
+  const int = (v: number | null) => sql`cast(${v} as bigint)`;
+  const rows = ends.map(
+    (e) =>
+      sql`(${e.id}, ${int(e.generation)}, ${int(e.attempt)}, ${e.status}, ${int(e.next_attempt_at_ms)},
+        ${int(e.last_status_code)}, cast(${e.last_error} as text), ${int(e.delivered_at_ms)},
+        ${int(e.updated_at_ms)})`,
+  );
+  // VALUES columns are column1… on both databases.
+  const r = await sql<{ id: string }>`update webhook_deliveries
+      set attempts = v.column3, status = v.column4, next_attempt_at_ms = v.column5,
+        last_status_code = v.column6, last_error = v.column7, delivered_at_ms = v.column8,
+        updated_at_ms = v.column9
+      from (values ${sql.join(rows)}) as v
+      where webhook_deliveries.id = v.column1 and webhook_deliveries.status = 'pending'
+        and webhook_deliveries.generation = v.column2
+        and webhook_deliveries.attempts = v.column3 - 1
+      returning webhook_deliveries.id`.execute(ex);
+  return new Set(r.rows.map((x) => x.id));
+}
+
+export async function insertAttempts(ex: Executor, attempts: WebhookAttempt[]): Promise<void> {
+  if (attempts.length === 0) return;
+  await q(ex).insertInto("webhook_attempts").values(attempts).execute();
 }
 
 /** Starts a new generation of a finished delivery; false when it is pending. */

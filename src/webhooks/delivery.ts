@@ -4,10 +4,16 @@ import { type Clock, isoOf } from "../kernel/clock.ts";
 import { newId } from "../kernel/ids.ts";
 import { stringifyWithBigints } from "../kernel/json.ts";
 import { isProblem } from "../kernel/problem.ts";
-import { guardedFetch } from "../net/index.ts";
 import * as deliveries from "./deliveries-store.ts";
 import { webhookLimits } from "./limits.ts";
-import type { RetryPolicy, SendResult, WebhookDelivery, WebhookMessage } from "./model.ts";
+import type {
+  RetryPolicy,
+  SendResult,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookMessage,
+} from "./model.ts";
+import { createSender } from "./sender.ts";
 import { signedHeaders } from "./signing.ts";
 import * as store from "./store.ts";
 import { matches, type Subscriptions } from "./subscriptions.ts";
@@ -62,6 +68,13 @@ export function retryAfterMs(value: string | undefined, now_ms: number): number 
   return Math.min(ms, webhookLimits.retry_after_max_ms);
 }
 
+/** Which attempt an outbox row asks for. */
+export interface AttemptRef {
+  delivery_id: string;
+  generation: number;
+  attempt: number;
+}
+
 /** One delivery's attempt, ready to send. */
 export interface Job {
   delivery: WebhookDelivery;
@@ -72,6 +85,7 @@ export interface Job {
 /** Events into messages and deliveries; attempts out through the SSRF-guarded fetch. */
 export function createDelivery(deps: DeliveryDeps) {
   const { clock } = deps;
+  const sender = createSender(deps.outbound);
 
   /**
    * Writes one message per recipient with a subscribed endpoint and one delivery per endpoint,
@@ -128,21 +142,42 @@ export function createDelivery(deps: DeliveryDeps) {
     return out;
   }
 
+  /**
+   * The attempts named by `refs` (three reads for all of them), each null when it is stale or
+   * already done.
+   */
+  async function jobs(ex: Executor, refs: readonly AttemptRef[]): Promise<(Job | null)[]> {
+    const found = await deliveries.getDeliveries(
+      ex,
+      refs.map((r) => r.delivery_id),
+    );
+    const taken = new Set<string>();
+    const due = refs.map((ref) => {
+      const d = found.get(ref.delivery_id);
+      const current =
+        d?.status === "pending" &&
+        d.generation === ref.generation &&
+        d.attempts === ref.attempt - 1;
+      // One attempt per delivery per batch: a twin row would be recorded once, sent twice.
+      if (!current || taken.has(d.id)) return null;
+      taken.add(d.id);
+      return d;
+    });
+    const live = due.filter((d): d is WebhookDelivery => d !== null);
+    if (live.length === 0) return due.map(() => null);
+    const endpoints = await store.getEndpointRows(ex, [...new Set(live.map((d) => d.endpoint_id))]);
+    const messages = await store.getMessages(ex, [...new Set(live.map((d) => d.message_id))]);
+    return due.map((delivery) => {
+      if (!delivery) return null;
+      const endpoint = endpoints.get(delivery.endpoint_id);
+      const message = messages.get(delivery.message_id);
+      return endpoint && message ? { delivery, endpoint, message } : null;
+    });
+  }
+
   /** The attempt `attempt` of `generation`, or null when it is stale or already done. */
-  async function job(
-    ex: Executor,
-    ref: { delivery_id: string; generation: number; attempt: number },
-  ): Promise<Job | null> {
-    const delivery = await deliveries.getDelivery(ex, ref.delivery_id);
-    if (
-      delivery?.status !== "pending" ||
-      delivery.generation !== ref.generation ||
-      delivery.attempts !== ref.attempt - 1
-    )
-      return null;
-    const endpoint = await store.getEndpointRow(ex, delivery.endpoint_id);
-    const message = await store.getMessage(ex, delivery.message_id);
-    return endpoint && message ? { delivery, endpoint, message } : null;
+  async function job(ex: Executor, ref: AttemptRef): Promise<Job | null> {
+    return (await jobs(ex, [ref]))[0] ?? null;
   }
 
   /** One signed POST; never throws for the receiver's faults, only reports them. */
@@ -158,15 +193,7 @@ export function createDelivery(deps: DeliveryDeps) {
     const started = performance.now();
     const duration = () => Math.round(performance.now() - started);
     try {
-      const res = await guardedFetch(endpoint.url, {
-        method: "POST",
-        body: Buffer.from(message.body),
-        headers,
-        timeout_ms: deps.outbound.timeout_ms,
-        max_bytes: deps.outbound.response_bytes_max,
-        allowHosts: deps.outbound.allowHosts,
-        allowPrivate: deps.outbound.allowPrivate,
-      });
+      const res = await sender.post(endpoint.url, headers, Buffer.from(message.body));
       const ok = res.status >= 200 && res.status < 300;
       return {
         status_code: res.status,
@@ -186,46 +213,74 @@ export function createDelivery(deps: DeliveryDeps) {
   }
 
   /**
-   * Records an attempt's result and decides the next step, guarded so a repeated attempt is not
-   * recorded twice; returns when to try again (null: no further attempt).
+   * Records attempts' results and decides their next steps, in the caller's transaction (one
+   * statement per delivery, guarded so a repeated attempt is not recorded twice, and one for all
+   * attempt rows); answers per result whether it was recorded and when to try again (null: no
+   * further attempt).
    */
-  async function finish(
+  async function finishAll(
     tx: Executor,
-    j: Job,
-    result: SendResult,
-  ): Promise<{ recorded: boolean; retry_at_ms: number | null }> {
-    const attempt = j.delivery.attempts + 1;
-    const step =
-      j.endpoint.status === "enabled"
+    done: readonly { job: Job; result: SendResult }[],
+  ): Promise<{ recorded: boolean; retry_at_ms: number | null }[]> {
+    const now_ms = clock.now_ms();
+    const planned = done.map(({ job: j, result }) => {
+      const attempt = j.delivery.attempts + 1;
+      const enabled = j.endpoint.status === "enabled";
+      const step = enabled
         ? nextStep(deps.retry, attempt, result)
         : ({ status: "dead", disable: false } as const);
-    const now_ms = clock.now_ms();
-    const retry_at_ms = step.status === "pending" ? now_ms + step.retry_in_ms : null;
-    const recorded = await deliveries.finishAttempt(tx, j.delivery, attempt, {
-      status: step.status,
-      next_attempt_at_ms: retry_at_ms,
-      last_status_code: result.status_code,
-      last_error: j.endpoint.status === "enabled" ? result.error : "the endpoint is disabled",
-      delivered_at_ms: step.status === "succeeded" ? now_ms : null,
-      updated_at_ms: now_ms,
+      const retry_at_ms = step.status === "pending" ? now_ms + step.retry_in_ms : null;
+      const end: deliveries.AttemptEnd = {
+        id: j.delivery.id,
+        generation: j.delivery.generation,
+        attempt,
+        status: step.status,
+        next_attempt_at_ms: retry_at_ms,
+        last_status_code: result.status_code,
+        last_error: enabled ? result.error : "the endpoint is disabled",
+        delivered_at_ms: step.status === "succeeded" ? now_ms : null,
+        updated_at_ms: now_ms,
+      };
+      return { j, result, step, end };
     });
-    if (!recorded) return { recorded, retry_at_ms: null };
-    await deliveries.insertAttempt(tx, {
-      id: newId("wha", now_ms),
-      delivery_id: j.delivery.id,
-      generation: j.delivery.generation,
-      attempt,
-      at_ms: now_ms,
-      status_code: result.status_code,
-      error: result.error,
-      duration_ms: result.duration_ms,
+    const recorded = await deliveries.finishAttempts(
+      tx,
+      planned.map((p) => p.end),
+    );
+    const attempts: WebhookAttempt[] = [];
+    for (const { j, result, step, end } of planned) {
+      if (!recorded.has(j.delivery.id)) continue;
+      attempts.push({
+        id: newId("wha", now_ms),
+        delivery_id: j.delivery.id,
+        generation: j.delivery.generation,
+        attempt: end.attempt,
+        at_ms: now_ms,
+        status_code: result.status_code,
+        error: result.error,
+        duration_ms: result.duration_ms,
+      });
+      if (step.status === "dead" && step.disable)
+        await store.disableEndpoint(tx, j.endpoint.id, "410 Gone from the receiver", now_ms);
+    }
+    await deliveries.insertAttempts(tx, attempts);
+    return planned.map(({ j, end }) => {
+      const ok = recorded.has(j.delivery.id);
+      return { recorded: ok, retry_at_ms: ok ? end.next_attempt_at_ms : null };
     });
-    if (step.status === "dead" && step.disable)
-      await store.disableEndpoint(tx, j.endpoint.id, "410 Gone from the receiver", now_ms);
-    return { recorded, retry_at_ms };
   }
 
-  return { record, job, send, finish };
+  /** finishAll for one attempt. */
+  async function finish(tx: Executor, j: Job, result: SendResult) {
+    const [one] = await finishAll(tx, [{ job: j, result }]);
+    assert(one, "finishAll answers every result");
+    return one;
+  }
+
+  /** Closes the kept-alive connections to receivers. */
+  const close = () => sender.close();
+
+  return { record, job, jobs, send, finish, finishAll, close };
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;

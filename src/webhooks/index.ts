@@ -1,4 +1,4 @@
-export { type Job, nextStep, retryAfterMs, type Step } from "./delivery.ts";
+export { type AttemptRef, type Job, nextStep, retryAfterMs, type Step } from "./delivery.ts";
 export { webhookLimits } from "./limits.ts";
 export { webhookMigrations } from "./migrations.ts";
 export * from "./model.ts";

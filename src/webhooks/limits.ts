@@ -28,6 +28,14 @@ export const webhookLimits = {
   redeliver_batch_max: 1000,
   /** Attempts shown with each delivery in a listing. */
   attempts_listed_max: 10,
+  /** Receivers (scheme, host, port, checked address) whose connections are kept alive. */
+  sender_pools_max: 256,
+  /** Connections open at once to one receiver (the outbox batch is the real bound). */
+  sender_sockets_per_pool_max: 64,
+  /** An idle kept-alive connection closes after this, before a receiver's own 5 s timeout. */
+  sender_idle_socket_ms: 4_000,
+  /** Opened (decrypted) endpoint secrets kept in memory, so a send does not decrypt again. */
+  opened_secrets_max: 1024,
   page_size_default: 50,
   page_size_max: 200,
 } as const;

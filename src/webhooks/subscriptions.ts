@@ -135,11 +135,27 @@ export function createSubscriptions(deps: SubscriptionDeps) {
   }
 
   /** The secrets that sign now: the current one, and the previous one during its overlap. */
+  // Opened secrets by endpoint and sealed value: a rotation seals a new value, so a stale entry
+  // is never used; bounded, oldest dropped first.
+  const opened = new Map<string, string>();
+  function open(sealed: string, endpoint_id: string): string {
+    const key = `${endpoint_id} ${sealed}`;
+    const hit = opened.get(key);
+    if (hit !== undefined) return hit;
+    const secret = seal.open(sealed, endpoint_id);
+    if (opened.size >= webhookLimits.opened_secrets_max) {
+      const oldest = opened.keys().next().value;
+      if (oldest !== undefined) opened.delete(oldest);
+    }
+    opened.set(key, secret);
+    return secret;
+  }
+
   function signingSecrets(row: store.EndpointRow): string[] {
     const until = row.previous_secret_until_ms === null ? 0 : Number(row.previous_secret_until_ms);
-    const out = [seal.open(row.secret, row.id)];
+    const out = [open(row.secret, row.id)];
     if (row.previous_secret !== null && clock.now_ms() < until)
-      out.push(seal.open(row.previous_secret, row.id));
+      out.push(open(row.previous_secret, row.id));
     return out;
   }
 

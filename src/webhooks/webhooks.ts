@@ -130,8 +130,12 @@ export function createWebhooks(deps: WebhooksDeps) {
     },
     record: delivery.record,
     job: delivery.job,
+    jobs: delivery.jobs,
     send: delivery.send,
     finish: delivery.finish,
+    finishAll: delivery.finishAll,
+    /** Closes the kept-alive connections to receivers. */
+    close: delivery.close,
     getDelivery: deliveryOf,
     listDeliveries,
     reopen,

@@ -4,6 +4,7 @@ import { limits } from "../../src/kernel/limits.ts";
 import { createLogger } from "../../src/kernel/logger.ts";
 import {
   backoffDelay_ms,
+  batchHandler,
   createOutbox,
   createOutboxWorker,
   type OutboxMessage,
@@ -112,6 +113,45 @@ describeStores("outbox", (store) => {
     clock.advance(3_600_000);
     expect(await worker.drain()).toBe(1);
     expect(seen.map((m) => m.payload.k)).toEqual(["a"]);
+  });
+
+  it("hands a batching handler every claimed message of its topic at once and records each outcome", async () => {
+    const topic = `t.${Math.random()}`;
+    await store.db.transaction(async (tx) => {
+      for (let i = 0; i < 5; i++) await outbox.enqueue(tx, { topic, payload: { i } });
+    });
+    const batches: number[][] = [];
+    const worker = createOutboxWorker({
+      db: store.db,
+      clock,
+      logger,
+      handlers: {
+        [topic]: batchHandler(async (messages) => {
+          batches.push(messages.map((m) => Number(m.payload.i)));
+          return messages.map((m) =>
+            Number(m.payload.i) === 3
+              ? { outcome: "retry" as const, reason: "three is flaky" }
+              : { outcome: "done" as const },
+          );
+        }),
+      },
+    });
+    expect(await worker.runOnce()).toBe(5);
+    expect(batches.map((b) => [...b].sort())).toEqual([[0, 1, 2, 3, 4]]);
+    const rows = await store.db.kysely
+      .selectFrom("outbox_messages")
+      .select(["payload", "state", "last_error"])
+      .where("topic", "=", topic)
+      .execute();
+    const states = rows.map((r) => [JSON.parse(String(r.payload)).i, r.state, r.last_error]);
+    expect(states.sort()).toEqual([
+      [0, "done", null],
+      [1, "done", null],
+      [2, "done", null],
+      [3, "pending", "three is flaky"],
+      [4, "done", null],
+    ]);
+    expect(await worker.runOnce()).toBe(0);
   });
 
   it("never hands one message to two concurrent workers", async () => {

@@ -13,6 +13,8 @@ interface Seen {
   headers: IncomingHttpHeaders;
   body: string;
   status: number;
+  /** The hub's side of the connection (the same port: a kept-alive connection reused). */
+  port: number;
 }
 
 /**
@@ -41,7 +43,13 @@ class Receiver {
       req.on("end", () => {
         const path = req.url ?? "/";
         const status = this.answer(path, req.headers, body);
-        this.seen.push({ path, headers: req.headers, body, status });
+        this.seen.push({
+          path,
+          headers: req.headers,
+          body,
+          status,
+          port: req.socket.remotePort ?? 0,
+        });
         if (path === "/slow") return void setTimeout(() => res.writeHead(200).end(), 4_000);
         if (path === "/big") return void res.writeHead(200).end("x".repeat(200_000));
         const headers = path === "/down" ? { "retry-after": "7200" } : {};
@@ -233,6 +241,21 @@ describeStores("signed webhooks over HTTP: Standard Webhooks, retries, dead lett
       status: "succeeded",
       attempts: 1,
     });
+  });
+
+  it("reuses one kept-alive connection for consecutive deliveries to a receiver", async () => {
+    const c = await chatter(0);
+    await subscribe(c.seller.key, "/ok/alive", ["message.created"]);
+    for (const text of ["one", "two", "three"]) {
+      await m.call("POST", `/api/market/threads/${c.thread}/messages`, {
+        key: c.buyer.key,
+        body: { body: text },
+      });
+      await m.worker.drain();
+    }
+    const calls = rx.seen.filter((s) => s.path === "/ok/alive");
+    expect(calls.map((s) => s.status)).toEqual([200, 200, 200]);
+    expect(new Set(calls.map((s) => s.port)).size).toBe(1);
   });
 
   it("disables an endpoint that answers 410 Gone; re-enabled, its failed deliveries go again", async () => {

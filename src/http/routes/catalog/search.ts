@@ -98,46 +98,38 @@ export default function searchRoute(app: App, ctx: AppContext) {
       const machine = agent?.delegated
         ? await ctx.machines.get(ctx.db.kysely, HUB_VIEWER, agent.delegated.machine_id)
         : null;
+      const policy = agent?.delegated?.policy;
+      const limit = b.limit ?? 10;
+      // A delegation policy filters after ranking, so it needs every ranked service in full.
       let ranked = await ctx.catalog.search(
         ctx.db.kysely,
         b.query ?? "",
         filterOf(ctx, b.filters ?? {}),
         machine ? machineSearchContext(machine, context) : context,
+        policy ? {} : { limit },
       );
-      const policy = agent?.delegated?.policy;
       if (policy) {
         const now_ms = ctx.clock.now_ms();
         ranked = ranked.filter((r) => policyAllows(policy, r.service, now_ms));
       }
-      const top = ranked.slice(0, b.limit ?? 10);
+      const top = ranked.slice(0, limit);
       const requester = agent?.buyer_id ?? request.caller?.principal.id ?? null;
       return writeTx(ctx, request, reply, 200, async (tx) => {
-        const quotes = [];
-        for (const r of top) {
-          try {
-            const q = await ctx.catalog.quote(tx, {
-              service: r.service,
-              requester_id: requester,
-              ...(b.operation ? { operation: b.operation } : {}),
-              ...(b.input !== undefined ? { input: b.input } : {}),
-            });
-            quotes.push({
-              score: r.score,
-              reasons: r.reasons,
-              service: serviceWire(ctx, r.service),
-              quote: quoteWire(ctx, q),
-            });
-          } catch (error) {
-            const detail = error instanceof Error ? error.message : "cannot quote";
-            quotes.push({
-              score: r.score,
-              reasons: r.reasons,
-              service: serviceWire(ctx, r.service),
-              quote: null,
-              quote_unavailable: detail,
-            });
-          }
-        }
+        const outcomes = await ctx.catalog.quoteAll(
+          tx,
+          top.map((r) => ({
+            service: r.service,
+            requester_id: requester,
+            ...(b.operation ? { operation: b.operation } : {}),
+            ...(b.input !== undefined ? { input: b.input } : {}),
+          })),
+        );
+        const quotes = top.map((r, i) => {
+          const o = outcomes[i];
+          const base = { score: r.score, reasons: r.reasons, service: serviceWire(ctx, r.service) };
+          if (o && "quote" in o) return { ...base, quote: quoteWire(ctx, o.quote) };
+          return { ...base, quote: null, quote_unavailable: o?.problem.message ?? "cannot quote" };
+        });
         return {
           id: newId("srch"),
           status: quotes.length ? ("ok" as const) : ("no_match" as const),
