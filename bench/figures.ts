@@ -7,12 +7,14 @@ import type { FederationResult } from "./federation.ts";
 import type { InvokeRow } from "./invoke.ts";
 import type { LedgerRow } from "./ledger.ts";
 import type { PipelinesRow } from "./pipelines.ts";
+import type { ProofsResult } from "./proofs.ts";
 import type { ReceiptRow } from "./receipts.ts";
 import type { Figure } from "./report.ts";
 import type { ResourcesRow } from "./resources.ts";
 import type { SearchResult } from "./search.ts";
 import { percentile } from "./support.ts";
 import type { WebhooksRow } from "./webhooks.ts";
+import type { X402Result } from "./x402.ts";
 
 export function ledgerFigures(rows: LedgerRow[]): Figure[] {
   return rows.map((r) => ({
@@ -181,5 +183,53 @@ export function resourcesFigures(rows: ResourcesRow[]): Figure[] {
       },
     );
   }
+  return out;
+}
+
+export function proofsFigures(r: ProofsResult): Figure[] {
+  return r.rows.map((row) => ({
+    section: "proofs",
+    name: `${row.case}, ${row.clients} client${row.clients === 1 ? "" : "s"}`,
+    unit: "/s",
+    agx: row.agx_per_s,
+    baseline: row.viem_per_s,
+    baseline_label: "viem",
+    targets: [{ on: "ratio", op: ">=", n: 1 }],
+  }));
+}
+
+export function x402Figures(r: X402Result): Figure[] {
+  const out: Figure[] = [];
+  for (const row of r.rows) {
+    const name = `${row.case}, ${row.clients} client${row.clients === 1 ? "" : "s"}`;
+    const common = { section: "x402", baseline_label: "@x402/core reference server" };
+    out.push(
+      {
+        ...common,
+        name: `${name}: paid calls`,
+        unit: "/s",
+        agx: row.agx.calls_per_s,
+        baseline: row.reference.calls_per_s,
+        targets: [{ on: "ratio", op: ">=", n: 1.5 }],
+      },
+      {
+        ...common,
+        name: `${name}: p50`,
+        unit: "ms",
+        agx: row.agx.p50_ms,
+        baseline: row.reference.p50_ms,
+        targets: [{ on: "ratio", op: "<=", n: 0.7 }],
+      },
+    );
+  }
+  out.push({
+    section: "x402",
+    name: "EIP-3009 signature verify",
+    unit: "/s",
+    agx: r.signatures.agx_per_s,
+    baseline: r.signatures.viem_per_s,
+    baseline_label: "viem verifyTypedData",
+    targets: [{ on: "ratio", op: ">=", n: 3 }],
+  });
   return out;
 }

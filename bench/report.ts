@@ -106,7 +106,8 @@ export function reportSvg(figures: Figure[]): string {
     left + ((Math.min(Math.max(Math.log10(p), lo), hi) - lo) / (hi - lo)) * barW;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
-      `font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`,
+      `font-family="DejaVu Sans, Arial, sans-serif" font-size="12" role="img">`,
+    "<title>agx benchmarks: achieved / target per figure</title>",
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="12" y="20" font-size="15" font-weight="bold">agx benchmarks: achieved / target ` +
       `(log scale; right of the line = met)</text>`,

@@ -18,6 +18,12 @@
  *             node vs the same calls invoked directly one after another (bench/pipelines.ts)
  *   federation GET /ai-market/v2/search p50/p99 on hub A federated with hubs B and C (3 hubs on
  *             127.0.0.1, SQLite only) vs A's local-only search (bench/federation.ts)
+ *   mcp       MCP tools/call round trips/s through /mcp vs a bare SDK server with one trivial
+ *             tool (bench/mcp.ts)
+ *   proofs    EIP-191 identity and pairing proof checks/s and event-loop delay vs viem
+ *             (bench/proofs.ts)
+ *   x402      x402-paid invoke on anvil vs a reference @x402/core server + local facilitator,
+ *             and EIP-3009 signature checks/s vs viem (bench/x402.ts)
  *   resources start-up to ready, idle RSS and peak RSS under paid invokes of a real `agx serve`
  *             process on each database vs a bare Fastify process (bench/resources.ts)
  *
@@ -45,19 +51,24 @@ import {
   invokeFigures,
   ledgerFigures,
   pipelinesFigures,
+  proofsFigures,
   receiptsFigures,
   resourcesFigures,
   searchFigures,
   webhooksFigures,
+  x402Figures,
 } from "./figures.ts";
 import { benchInvoke, invokeTable } from "./invoke.ts";
 import { benchLedger, ledgerTable } from "./ledger.ts";
+import { benchMcp, mcpTable } from "./mcp.ts";
 import { benchPipelines, pipelinesTable } from "./pipelines.ts";
+import { benchProofs, proofsTable } from "./proofs.ts";
 import { benchReceipts, receiptsTable } from "./receipts.ts";
 import { type Figure, writeReport } from "./report.ts";
 import { benchResources, resourcesTable } from "./resources.ts";
 import { benchSearch, searchTable, servicesAt } from "./search.ts";
 import { benchWebhooks, webhooksTable } from "./webhooks.ts";
+import { benchX402, x402Table } from "./x402.ts";
 
 /** The search section's scale when BENCH_SCALE is unset: 10k services. */
 const SEARCH_SCALE_DEFAULT = 0.1;
@@ -89,6 +100,13 @@ const sections: Record<string, Section> = {
   webhooks: section(() => benchWebhooks(scale), webhooksTable, webhooksFigures),
   pipelines: section(() => benchPipelines(scale), pipelinesTable, pipelinesFigures),
   federation: section(() => benchFederation(scale), federationTable, federationFigures),
+  mcp: section(
+    () => benchMcp(scale),
+    mcpTable,
+    () => [],
+  ),
+  proofs: section(() => benchProofs(scale), proofsTable, proofsFigures),
+  x402: section(() => benchX402(scale), x402Table, x402Figures),
   resources: section(() => benchResources(scale), resourcesTable, resourcesFigures),
 };
 

@@ -18,6 +18,8 @@ import {
   TOPIC_AUTO_CONFIRM,
   TOPIC_EXPIRE_READY,
 } from "./flows/purchase.ts";
+import { txProofTermsOf } from "./flows/tx-proof.ts";
+import { TOPIC_X402_RECONCILE, x402ReconcileHandler } from "./flows/x402-reconcile.ts";
 import type { AppContext, HubX402 } from "./http/context.ts";
 import { loadHubPolicy } from "./http/peac/policy.ts";
 import { createIdempotency } from "./idempotency/index.ts";
@@ -42,6 +44,8 @@ import { createStats } from "./stats/index.ts";
 import {
   caip2Of,
   chainIdOf,
+  createAuthorizationReader,
+  createChainClients,
   createEvmSigner,
   createLocalFacilitator,
   createPendingSettlementStore,
@@ -234,7 +238,11 @@ export function composeContext(parts: {
   const purchases = createPurchases(purchaseDeps);
   const market = composeMarket(
     { config, db, clock, ledger, receipts, outbox },
-    { checkUrl: outboundUrlCheck(config) },
+    {
+      checkUrl: outboundUrlCheck(config),
+      webhook_retry: { schedule_ms: config.webhook_retry_schedule_ms },
+      webhook_timeout_ms: config.webhook_timeout_ms,
+    },
   );
   const base = {
     ...market,
@@ -246,7 +254,11 @@ export function composeContext(parts: {
     logger: parts.logger,
     ledger,
     identity: createIdentity({ clock }),
-    idempotency: createIdempotency({ clock, retention_ms: config.idempotency_retention_ms }),
+    idempotency: createIdempotency({
+      clock,
+      retention_ms: config.idempotency_retention_ms,
+      lock_ms: config.idempotency_lock_ms,
+    }),
     outbox,
     ratelimit: createRateLimiter({ clock }),
     keys,
@@ -334,5 +346,22 @@ export function marketHandlers(ctx: AppContext): Record<string, OutboxHandler> {
         throw error;
       }
     },
+    ...(ctx.x402
+      ? {
+          [TOPIC_X402_RECONCILE]: x402ReconcileHandler({
+            db: ctx.db,
+            ledger: ctx.ledger,
+            orders: ctx.orders,
+            fulfilment: ctx.fulfilment,
+            asset: ctx.x402.asset,
+            clock: ctx.clock,
+            webhooks: ctx.webhookFlows,
+            reader: createAuthorizationReader({
+              chains: createChainClients({ rpc_urls: txProofTermsOf(ctx.config).rpc_urls }),
+              confirmations_min: ctx.config.evm_confirmations,
+            }),
+          }),
+        }
+      : {}),
   };
 }

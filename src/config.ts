@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { limits } from "./kernel/limits.ts";
 import { type Asset, defaultAssets } from "./kernel/money.ts";
+import { webhookLimits } from "./webhooks/limits.ts";
 
 /**
  * The hub's configuration: defaults < `agx.config.json` (in the working directory or
@@ -77,6 +78,19 @@ export interface Config {
   evm_rpc_url: string | null;
   /** Blocks a proven transfer must be buried under (1 = mined). */
   evm_confirmations: number;
+  /** More chains for transaction-hash proofs: CAIP-2 → RPC URL (AGX_EVM_RPC_URLS). */
+  evm_rpc_urls: Record<string, string>;
+  /** Tokens by `<CAIP-2>/<ledger asset>` → token address (AGX_EVM_TOKENS). */
+  evm_tokens: Record<string, string>;
+  /**
+   * How long an Idempotency-Key stays reserved by a request that never finished (its process
+   * died): a retry before then is 409 IDEMPOTENCY_KEY_IN_USE. Keep it above the longest request.
+   */
+  idempotency_lock_ms: number;
+  /** Waits between webhook attempts (after attempt 1, 2, …); shortened only by tests. */
+  webhook_retry_schedule_ms: readonly number[];
+  /** One webhook POST to a receiver. */
+  webhook_timeout_ms: number;
 }
 
 export class ConfigError extends Error {
@@ -223,6 +237,32 @@ function fromEnv(env: Source): ConfigOverrides {
     if (!Number.isInteger(n) || n < 1) throw new ConfigError("AGX_EVM_CONFIRMATIONS must be ≥ 1");
     out.evm_confirmations = n;
   }
+  if (e("AGX_EVM_RPC_URLS")) out.evm_rpc_urls = pairsOf("AGX_EVM_RPC_URLS", e("AGX_EVM_RPC_URLS"));
+  if (e("AGX_EVM_TOKENS")) out.evm_tokens = pairsOf("AGX_EVM_TOKENS", e("AGX_EVM_TOKENS"));
+  const lockMs = e("AGX_IDEMPOTENCY_LOCK_MS");
+  if (lockMs) {
+    const ms = Number(lockMs);
+    if (!Number.isInteger(ms) || ms < 1000 || ms > 3_600_000) {
+      throw new ConfigError("AGX_IDEMPOTENCY_LOCK_MS must be 1000–3600000");
+    }
+    out.idempotency_lock_ms = ms;
+  }
+  const schedule = e("AGX_WEBHOOK_RETRY_SCHEDULE_MS");
+  if (schedule) {
+    const waits = schedule.split(",").map((w) => Number(w.trim()));
+    if (waits.length === 0 || waits.some((w) => !Number.isInteger(w) || w < 0 || w > 86_400_000)) {
+      throw new ConfigError("AGX_WEBHOOK_RETRY_SCHEDULE_MS must be a comma list of 0–86400000");
+    }
+    out.webhook_retry_schedule_ms = waits;
+  }
+  const hookMs = e("AGX_WEBHOOK_TIMEOUT_MS");
+  if (hookMs) {
+    const ms = Number(hookMs);
+    if (!Number.isInteger(ms) || ms < 100 || ms > 60_000) {
+      throw new ConfigError("AGX_WEBHOOK_TIMEOUT_MS must be 100–60000");
+    }
+    out.webhook_timeout_ms = ms;
+  }
   const hosts = e("AGX_OUTBOUND_ALLOW_HOSTS");
   if (hosts)
     out.outbound_allow_hosts = hosts
@@ -286,6 +326,11 @@ export function loadConfig(
     x402_gas_key: null,
     evm_rpc_url: null,
     evm_confirmations: 1,
+    evm_rpc_urls: {},
+    evm_tokens: {},
+    idempotency_lock_ms: limits.idempotency_lock_ms,
+    webhook_retry_schedule_ms: webhookLimits.retry_schedule_ms,
+    webhook_timeout_ms: webhookLimits.request_timeout_ms,
   };
   const merged: Config = {
     ...defaults,
@@ -378,6 +423,16 @@ export function checkConfig(c: Config): void {
   } else if (c.x402_facilitator !== "local" && !/^https?:\/\//.test(c.x402_facilitator)) {
     throw new ConfigError("AGX_X402_FACILITATOR must be `local` or an http(s) URL");
   }
+  for (const [chain, url] of Object.entries(c.evm_rpc_urls)) {
+    if (!/^eip155:[0-9]{1,12}$/.test(chain) || !/^https?:\/\//.test(url)) {
+      throw new ConfigError(`AGX_EVM_RPC_URLS: ${chain}=${url} is not <eip155:id>=<http(s) URL>`);
+    }
+  }
+  for (const [key, token] of Object.entries(c.evm_tokens)) {
+    if (!/^eip155:[0-9]{1,12}\/[A-Z0-9]{2,12}$/.test(key) || !address.test(token)) {
+      throw new ConfigError(`AGX_EVM_TOKENS: ${key}=${token} is not <eip155:id>/<ASSET>=<0x…>`);
+    }
+  }
   if (c.x402_pay_to !== null && !c.assets.some((a) => a.code === c.x402_ledger_asset)) {
     throw new ConfigError(`AGX_X402_LEDGER_ASSET ${c.x402_ledger_asset} is not a configured asset`);
   }
@@ -418,4 +473,15 @@ export function checkConfig(c: Config): void {
 /** The SQLite file used when no DATABASE_URL is set. */
 export function sqliteFileOf(c: Config): string {
   return join(c.data_dir, "agx.db");
+}
+
+/** `k=v,k=v` (commas or whitespace between pairs) as a record; a pair without `=` is an error. */
+function pairsOf(name: string, text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (text ?? "").split(/[,\s]+/).filter((p) => p !== "")) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new ConfigError(`${name}: "${pair}" is not key=value`);
+    out[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return out;
 }

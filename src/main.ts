@@ -31,6 +31,7 @@ import {
 import { pipelineMigrations } from "./pipelines/index.ts";
 import { ratelimitMigrations } from "./ratelimit/index.ts";
 import { receiptMigrations } from "./receipts/index.ts";
+import { sessionMigrations } from "./sessions/index.ts";
 import { statsLimits, statsMigrations } from "./stats/index.ts";
 import { webhookMigrations } from "./webhooks/index.ts";
 import { x402Migrations } from "./x402/index.ts";
@@ -55,6 +56,7 @@ export const allMigrations: Record<string, AgxMigration> = {
   ...x402Migrations,
   ...pipelineMigrations,
   ...statsMigrations,
+  ...sessionMigrations,
 };
 
 /** Where the configuration says the data lives. */

@@ -1,14 +1,9 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config.ts";
-import { openDatabase } from "../db/db.ts";
-import { migrateToLatest } from "../db/migrate.ts";
-import { createIdentity } from "../identity/index.ts";
 import { systemClock } from "../kernel/clock.ts";
 import { newId } from "../kernel/ids.ts";
 import { decimalToMinor, minorToDecimal } from "../kernel/money.ts";
-import { createLedger } from "../ledger/index.ts";
-import { allMigrations, databaseTargetOf } from "../main.ts";
-import { overridesOf, type StorageFlags, storageOptions } from "./storage.ts";
+import { loadHub, overridesOf, type StorageFlags, storageOptions } from "./storage.ts";
 
 /** `agx deposit <principal> <amount>`: credit a principal from the hub's external account. */
 export function registerDepositCommand(program: Command): void {
@@ -39,6 +34,13 @@ export function registerDepositCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      // Storage modules load only here: hub-client commands do not pay for them at start.
+      const [{ allMigrations, databaseTargetOf }, { openDatabase }, { migrateToLatest }] =
+        await Promise.all([loadHub(), import("../db/db.ts"), import("../db/migrate.ts")]);
+      const [{ createIdentity }, { createLedger }] = await Promise.all([
+        import("../identity/index.ts"),
+        import("../ledger/index.ts"),
+      ]);
       const db = openDatabase(databaseTargetOf(config));
       try {
         await migrateToLatest(db, allMigrations);

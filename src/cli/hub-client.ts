@@ -7,10 +7,18 @@ export interface ClientCliIo {
   err(text: string): void;
   setExitCode(code: number): void;
   env: Readonly<Record<string, string | undefined>>;
+  /** Colour the human output (stdout is a terminal and NO_COLOR is unset). */
+  colour?: boolean;
+  /** stderr is a terminal: progress redraws one line instead of printing many. */
+  errIsTty?: boolean;
 }
 
-/** Exit codes of the commands that talk to a hub. */
-export const clientExitCodes = { ok: 0, problem: 1, usage: 2, unreachable: 3 } as const;
+/**
+ * Exit codes of the commands that talk to a hub: 0 done; 1 the hub refused (its problem on
+ * stderr); 2 usage (bad flags or files, no key); 3 the hub cannot be reached; 4 the work ran and
+ * failed (a benchmark that failed, a rotation whose revoke failed).
+ */
+export const clientExitCodes = { ok: 0, problem: 1, usage: 2, unreachable: 3, failed: 4 } as const;
 
 export const processClientIo: ClientCliIo = {
   out: (text) => void process.stdout.write(text),
@@ -19,6 +27,8 @@ export const processClientIo: ClientCliIo = {
     process.exitCode = code;
   },
   env: process.env,
+  colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+  errIsTty: Boolean(process.stderr.isTTY),
 };
 
 /** The flags every hub command takes. */
@@ -42,6 +52,9 @@ export function withHubOptions(command: Command): Command {
 
 /** A usage error found before any request (bad JSON, a missing key …). */
 export class UsageError extends Error {}
+
+/** The work ran and did not succeed (exit 4); the message says what is left to do. */
+export class WorkFailed extends Error {}
 
 /** The SDK client for these flags; flags win over the environment. */
 export function clientOf(flags: HubFlags, io: ClientCliIo, needsCredentials = true): AgxClient {
@@ -94,6 +107,9 @@ export async function runHubCommand(io: ClientCliIo, work: () => Promise<void>):
     } else if (error instanceof UsageError || error instanceof RangeError) {
       io.err(`agx: ${error.message}\n`);
       io.setExitCode(clientExitCodes.usage);
+    } else if (error instanceof WorkFailed) {
+      io.err(`agx: ${error.message}\n`);
+      io.setExitCode(clientExitCodes.failed);
     } else {
       throw error;
     }
@@ -103,16 +119,16 @@ export async function runHubCommand(io: ClientCliIo, work: () => Promise<void>):
 /** Pretty JSON with a trailing newline. */
 export const jsonText = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-/** Left-aligned columns for human output. */
-export function table(rows: string[][]): string {
+/** Left-aligned columns for human output; the first row is the header (bold in colour). */
+export function table(rows: string[][], io?: Pick<ClientCliIo, "colour">): string {
   const widths: number[] = [];
   for (const row of rows) {
     for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
   }
-  return rows
-    .map((row) =>
-      row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  "),
-    )
-    .join("\n")
-    .concat(rows.length ? "\n" : "");
+  // Padding before colouring: escape codes have no width on screen but do have a length.
+  const lines = rows.map((row) =>
+    row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  "),
+  );
+  if (io?.colour && lines[0] !== undefined) lines[0] = `\u001b[1m${lines[0]}\u001b[22m`;
+  return lines.join("\n").concat(rows.length ? "\n" : "");
 }

@@ -12,14 +12,15 @@ import {
   withHubOptions,
 } from "./hub-client.ts";
 
-interface SearchFlags extends HubFlags {
+export interface SearchFlags extends HubFlags {
   input?: string;
   limit?: string;
   budget?: string;
   asset: string;
 }
 
-async function search(query: string, flags: SearchFlags, io: ClientCliIo) {
+/** `agx search` (and `agx catalog search`): ranked quotes as a table. */
+export async function search(query: string, flags: SearchFlags, io: ClientCliIo) {
   const limit = flags.limit === undefined ? undefined : Number(flags.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
     throw new UsageError(`--limit ${flags.limit} is not a positive integer`);
@@ -41,7 +42,7 @@ async function search(query: string, flags: SearchFlags, io: ClientCliIo) {
     const capability = r.quote ? `${r.quote.operation}@v${major}` : "-";
     rows.push([String(i + 1), r.score.toFixed(2), r.service.name, capability, price, r.service.id]);
   });
-  io.out(table(rows));
+  io.out(table(rows, io));
 }
 
 interface InvokeFlags extends HubFlags {

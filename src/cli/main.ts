@@ -1,20 +1,21 @@
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../config.ts";
-import { openDatabase } from "../db/db.ts";
-import { migrateToLatest } from "../db/migrate.ts";
 import { systemClock } from "../kernel/clock.ts";
 import { stringifyWithBigints } from "../kernel/json.ts";
-import { createLedger } from "../ledger/index.ts";
-import { allMigrations, createHub, databaseTargetOf } from "../main.ts";
-import { registerAgentCommands } from "./agent.ts";
+import { registerClientCommands } from "./commands.ts";
 import { registerDepositCommand } from "./deposit.ts";
-import { registerHubCommands } from "./hub-commands.ts";
 import { registerPeacCommands } from "./peac.ts";
 import { registerReceiptCommands } from "./receipts.ts";
-import { overridesOf, type StorageFlags as ServeFlags, storageOptions } from "./storage.ts";
+import {
+  loadHub,
+  overridesOf,
+  type StorageFlags as ServeFlags,
+  storageOptions,
+} from "./storage.ts";
 
 async function serve(flags: ServeFlags): Promise<void> {
   const config = loadConfig({ overrides: overridesOf(flags) });
+  const { createHub } = await loadHub();
   const hub = await createHub(config);
   const url = await hub.listen();
   if (config.workers) hub.startWorkers();
@@ -40,6 +41,9 @@ async function serve(flags: ServeFlags): Promise<void> {
 
 async function migrate(flags: ServeFlags): Promise<void> {
   const config = loadConfig({ overrides: overridesOf(flags) });
+  const { allMigrations, databaseTargetOf } = await loadHub();
+  const { openDatabase } = await import("../db/db.ts");
+  const { migrateToLatest } = await import("../db/migrate.ts");
   const db = openDatabase(databaseTargetOf(config));
   try {
     const applied = await migrateToLatest(db, allMigrations);
@@ -53,6 +57,10 @@ async function migrate(flags: ServeFlags): Promise<void> {
 
 async function verifyLedger(flags: ServeFlags): Promise<void> {
   const config = loadConfig({ overrides: overridesOf(flags) });
+  const { allMigrations, databaseTargetOf } = await loadHub();
+  const { openDatabase } = await import("../db/db.ts");
+  const { migrateToLatest } = await import("../db/migrate.ts");
+  const { createLedger } = await import("../ledger/index.ts");
   const db = openDatabase(databaseTargetOf(config));
   try {
     await migrateToLatest(db, allMigrations);
@@ -84,8 +92,7 @@ export function buildCli(): Command {
   registerReceiptCommands(program);
   registerPeacCommands(program);
   registerDepositCommand(program);
-  registerHubCommands(program);
-  registerAgentCommands(program);
+  registerClientCommands(program);
   return program;
 }
 

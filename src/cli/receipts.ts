@@ -2,18 +2,10 @@ import { createPublicKey } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { loadConfig } from "../config.ts";
-import { openDatabase } from "../db/db.ts";
-import { migrateToLatest } from "../db/migrate.ts";
+import type { openDatabase } from "../db/db.ts";
 import { systemClock } from "../kernel/clock.ts";
-import { allMigrations, databaseTargetOf } from "../main.ts";
-import {
-  createKeySet,
-  createReceipts,
-  type KeyLookup,
-  type VerifyResult,
-  verifyReceipt,
-} from "../receipts/index.ts";
-import { overridesOf, type StorageFlags, storageOptions } from "./storage.ts";
+import type { createKeySet, createReceipts, KeyLookup, VerifyResult } from "../receipts/index.ts";
+import { loadHub, overridesOf, type StorageFlags, storageOptions } from "./storage.ts";
 
 /** A key lookup over a JWKS document (for receipts of other hubs, or offline checks). */
 export function jwksLookup(jwks: unknown): KeyLookup {
@@ -39,6 +31,10 @@ async function withHubStorage<T>(
   }) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig({ overrides: overridesOf(flags) });
+  // Storage modules load only here: hub-client commands do not pay for them at start.
+  const [{ allMigrations, databaseTargetOf }, { openDatabase }, { migrateToLatest }] =
+    await Promise.all([loadHub(), import("../db/db.ts"), import("../db/migrate.ts")]);
+  const { createKeySet, createReceipts } = await import("../receipts/index.ts");
   const db = openDatabase(databaseTargetOf(config));
   try {
     await migrateToLatest(db, allMigrations);
@@ -70,7 +66,7 @@ function printResult(result: VerifyResult): void {
   }
 }
 
-/** `agx receipt verify` and `agx keys rotate|list|revoke`. */
+/** `agx receipt verify` and `agx receipt keys rotate|list|revoke` (the hub's signing keys). */
 export function registerReceiptCommands(program: Command): void {
   const receipt = program.command("receipt").description("PEAC receipts");
   const verify = receipt
@@ -83,6 +79,7 @@ export function registerReceiptCommands(program: Command): void {
     const now_s = Math.floor(Date.now() / 1000);
     if (flags.jwks) {
       const lookup = jwksLookup(JSON.parse(readFileSync(flags.jwks, "utf8")));
+      const { verifyReceipt } = await import("../receipts/index.ts");
       printResult(await verifyReceipt(jws, { resolveKey: lookup, now_s }));
       return;
     }
@@ -91,7 +88,7 @@ export function registerReceiptCommands(program: Command): void {
     });
   });
 
-  const keys = program.command("keys").description("the receipt signing key set");
+  const keys = receipt.command("keys").description("the receipt signing key set (operator)");
   const rotate = keys.command("rotate").description("start signing with the published next key");
   const list = keys.command("list").description("list published and revoked keys");
   const revoke = keys.command("revoke <kid>").description("revoke a key at once (compromise)");

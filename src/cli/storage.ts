@@ -32,3 +32,9 @@ export function overridesOf(flags: StorageFlags): ConfigOverrides {
   if (flags.databaseUrl !== undefined) out.database_url = flags.databaseUrl;
   return out;
 }
+
+/**
+ * The hub's composition root (every module: seconds to load through the TypeScript loader).
+ * Loaded only by commands that open the hub's storage, so hub-client commands start fast.
+ */
+export const loadHub = () => import("../main.ts");

@@ -47,6 +47,55 @@ export function openDatabase(target: DatabaseTarget): Database {
   return target.kind === "sqlite" ? openSqlite(target.file) : openPostgres(target);
 }
 
+/** Callbacks waiting for their transaction to commit, by transaction. */
+const commitHooks = new WeakMap<object, (() => void)[]>();
+
+/**
+ * Runs `fn` once `ex` has committed: at once when `ex` is not a transaction, never when it rolls
+ * back (or was not opened by `Database.transaction`). Caches of immutable rows use it, so a row
+ * written by a transaction that later rolls back is never remembered.
+ */
+export function afterCommit(ex: Executor, fn: () => void): void {
+  if (!ex.isTransaction) fn();
+  else commitHooks.get(ex)?.push(fn);
+}
+
+/** Writes waiting for the end of their transaction's work, by transaction. */
+const flushHooks = new WeakMap<object, (() => Promise<void>)[]>();
+
+/**
+ * Runs `flush` inside `tx` after its work returned, just before it commits (not when the work
+ * throws). Rows a transaction only appends (audit events) are written there in one statement
+ * instead of one each. False, and nothing registered, when `tx` was not opened by
+ * `Database.transaction`: the caller then writes at once.
+ */
+export function beforeCommit(tx: Executor, flush: () => Promise<void>): boolean {
+  const hooks = tx.isTransaction ? flushHooks.get(tx) : undefined;
+  if (!hooks) return false;
+  hooks.push(flush);
+  return true;
+}
+
+/** One transaction attempt: its work, its pre-commit flushes, commit, then its commit hooks. */
+async function withCommitHooks<T>(
+  open: (work: (tx: Tx) => Promise<T>) => Promise<T>,
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  const hooks: (() => void)[] = [];
+  const out = await open(async (tx) => {
+    const flushes: (() => Promise<void>)[] = [];
+    commitHooks.set(tx, hooks);
+    flushHooks.set(tx, flushes);
+    const value = await work(tx);
+    // A flush may queue another; run until none is left, then refuse late ones.
+    for (let flush = flushes.shift(); flush; flush = flushes.shift()) await flush();
+    flushHooks.delete(tx);
+    return value;
+  });
+  for (const hook of hooks) hook();
+  return out;
+}
+
 function openSqlite(file: string): Database {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const raw = new BetterSqlite3(file);
@@ -61,7 +110,7 @@ function openSqlite(file: string): Database {
     kysely,
     dialect: "sqlite",
     describe: `sqlite:${file}`,
-    transaction: (work) => kysely.transaction().execute(work),
+    transaction: (work) => withCommitHooks((w) => kysely.transaction().execute(w), work),
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },
@@ -128,7 +177,12 @@ function openPostgres(target: { url: string; schema?: string; pool_size_max?: nu
     describe: `postgres://${url.host}${url.pathname}${target.schema ? `?schema=${target.schema}` : ""}`,
     ...(target.schema ? { schema: target.schema } : {}),
     transaction: (work) =>
-      withRetry(() => kysely.transaction().setIsolationLevel("read committed").execute(work)),
+      withRetry(() =>
+        withCommitHooks(
+          (w) => kysely.transaction().setIsolationLevel("read committed").execute(w),
+          work,
+        ),
+      ),
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },

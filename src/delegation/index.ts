@@ -27,4 +27,6 @@ export {
 export { delegationProblems } from "./problems.ts";
 export { type AgentProofInput, type AgentSpec, agentDidOf } from "./proofs.ts";
 export { spendWindowsOf } from "./spend.ts";
+/** A pairing by id, whatever its machine (flows checking who may pay for an order). */
+export { getPairing as pairingById } from "./store.ts";
 export { PAIRING_TOKEN_AUDIENCE, type PairingSecrets } from "./tokens.ts";

@@ -131,7 +131,7 @@ export function createAgentProofs(deps: { clock: Clock; hub: () => string; ttl_m
     if (c.consumed_at_ms !== null || c.expires_at_ms <= clock.now_ms()) {
       throw new Problem(P.AGENT_PAIRING_PROOF_EXPIRED, "ask for a new challenge and sign it");
     }
-    const signer = await recoverPersonalSigner(c.message, input.signature);
+    const signer = await recoverPersonalSigner(c.message, input.signature, [c.agent_address]);
     if (!signer || !sameAddress(signer, c.agent_address)) {
       throw invalid(`the signature is not by ${c.agent_address}`);
     }

@@ -2,8 +2,15 @@ import type { Database, Tx } from "../db/db.ts";
 import type { ExecutionResult } from "../execution/index.ts";
 import { limits } from "../kernel/limits.ts";
 import { Problem } from "../kernel/problem.ts";
-import { type Actor, type Order, type Outcome, orderProblems, type Run } from "../orders/index.ts";
-import type { StoredReceipt } from "../receipts/index.ts";
+import {
+  type Actor,
+  type Order,
+  type Outcome,
+  orderProblems,
+  type Payment,
+  type Run,
+} from "../orders/index.ts";
+import type { ChainCursor, StoredReceipt } from "../receipts/index.ts";
 import {
   type PurchaseDeps,
   type Purchases,
@@ -12,6 +19,15 @@ import {
   SYSTEM_ACTOR,
   TOPIC_AUTO_CONFIRM,
 } from "./purchase.ts";
+
+/**
+ * What a caller already holds of an order in this flow: its payment as last written (guarded
+ * writes refuse it if it moved meanwhile) and the cursor of its receipt chain. Saves the reads.
+ */
+export interface Known {
+  payment?: Payment;
+  chain?: ChainCursor;
+}
 
 export interface ExecutionReport {
   order: Order;
@@ -26,8 +42,13 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
   const { orders, ledger, clock } = deps;
 
   /** Pays the provider (minus the fee) if the payment still holds money. */
-  async function release(tx: Tx, order: Order, actor: Actor): Promise<StoredReceipt | null> {
-    const payment = await orders.findPayment(tx, order.id);
+  async function release(
+    tx: Tx,
+    order: Order,
+    actor: Actor,
+    known: Known = {},
+  ): Promise<StoredReceipt | null> {
+    const payment = known.payment ?? (await orders.findPayment(tx, order.id));
     if (
       !payment ||
       (payment.status !== "held" &&
@@ -36,38 +57,60 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
     ) {
       return null;
     }
-    if (payment.hold_id) await releaseFunds(tx, ledger, order, payment);
     const released = await orders.paymentTransition(tx, payment, "release", actor);
-    return purchases.receipt(tx, order, "settlement", {
-      payment_id: released.id,
-      details: { fee_minor: order.fee_minor.toString() },
-    });
+    const r = await purchases.receipt(
+      tx,
+      order,
+      "settlement",
+      { payment_id: released.id, details: { fee_minor: order.fee_minor.toString() } },
+      known.chain,
+    );
+    // The money moves last: the hub's escrow and fee rows stay locked only until commit.
+    if (payment.hold_id) await releaseFunds(tx, ledger, order, payment);
+    return r;
   }
 
   /** Returns the buyer's money if the payment still holds it. */
-  async function refund(tx: Tx, order: Order, actor: Actor): Promise<StoredReceipt | null> {
-    const payment = await orders.findPayment(tx, order.id);
+  async function refund(
+    tx: Tx,
+    order: Order,
+    actor: Actor,
+    known: Known = {},
+  ): Promise<StoredReceipt | null> {
+    const payment = known.payment ?? (await orders.findPayment(tx, order.id));
     if (
       !payment ||
       !["intent_created", "held", "frozen", "release_pending"].includes(payment.status)
     )
       return null;
-    if (payment.hold_id && payment.status !== "intent_created")
-      await refundFunds(tx, ledger, payment);
     const refunded = await orders.paymentTransition(tx, payment, "refund", actor);
     if (order.pairing_id !== null) await deps.delegation.releaseSpend(tx, order.id, clock.now_ms());
-    return payment.status === "intent_created"
-      ? null
-      : purchases.receipt(tx, order, "refund", {
-          payment_id: refunded.id,
-          details: { reason: actor.reason },
-        });
+    const r =
+      payment.status === "intent_created"
+        ? null
+        : await purchases.receipt(
+            tx,
+            order,
+            "refund",
+            { payment_id: refunded.id, details: { reason: actor.reason } },
+            known.chain,
+          );
+    // The money moves last (see release).
+    if (payment.hold_id && payment.status !== "intent_created")
+      await refundFunds(tx, ledger, payment);
+    return r;
   }
 
-  async function confirm(tx: Tx, order: Order, actor: Actor) {
+  /** delivered → confirmed, and the provider is paid. `on_delivery`: no auto-confirm was due. */
+  async function confirm(
+    tx: Tx,
+    order: Order,
+    actor: Actor,
+    known: Known & { on_delivery?: boolean } = {},
+  ) {
     const next = await orders.transition(tx, order, "confirm", actor);
-    await deps.outbox.cancel(tx, `auto_confirm:${order.id}`);
-    const r = await release(tx, next, actor);
+    if (!known.on_delivery) await deps.outbox.cancel(tx, `auto_confirm:${order.id}`);
+    const r = await release(tx, next, actor, known);
     return { order: next, receipts: r ? [r] : [] };
   }
 
@@ -78,6 +121,7 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
     run: Run,
     result: ExecutionResult,
     auto_confirm: boolean,
+    known: Known = {},
   ) {
     const receipts: StoredReceipt[] = [];
     const outcome = await orders.finishRun(
@@ -95,25 +139,35 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
         { id: "system", reason: result.kind },
         { error: result.error },
       );
-      const r = await refund(tx, failed, {
-        id: "system",
-        reason: `provider failure: ${result.kind}`,
-      });
+      const r = await refund(
+        tx,
+        failed,
+        { id: "system", reason: `provider failure: ${result.kind}` },
+        known,
+      );
       if (r) receipts.push(r);
       return { order: failed, outcome, receipts };
     }
     let next = await orders.transition(tx, order, "deliver", SYSTEM_ACTOR);
     receipts.push(
-      await purchases.receipt(tx, next, "result", {
-        response_digest: `sha256:${outcome?.result_sha256}`,
-        details: { run_id: run.id, latency_ms: result.latency_ms },
-      }),
+      await purchases.receipt(
+        tx,
+        next,
+        "result",
+        {
+          response_digest: `sha256:${outcome?.result_sha256}`,
+          details: { run_id: run.id, latency_ms: result.latency_ms },
+        },
+        known.chain,
+      ),
     );
     if (auto_confirm) {
-      const done = await confirm(tx, next, {
-        id: order.buyer_id,
-        reason: "confirmed on delivery (invoke)",
-      });
+      const done = await confirm(
+        tx,
+        next,
+        { id: order.buyer_id, reason: "confirmed on delivery (invoke)" },
+        { ...known, on_delivery: true },
+      );
       next = done.order;
       receipts.push(...done.receipts);
     } else {
@@ -148,6 +202,18 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
       }
       return purchases.beginExecution(tx, order, actor);
     });
+    return runStarted(begun, options);
+  }
+
+  /**
+   * Runs an order its caller has just started (`executing`, with its Run committed): the adapter
+   * outside any transaction, then delivery or failure and refund in one transaction.
+   */
+  async function runStarted(
+    begun: { order: Order; run: Run },
+    options: { auto_confirm?: boolean; payment_headers?: Record<string, string> } = {},
+    known: Known = {},
+  ): Promise<ExecutionReport> {
     const snapshot = begun.order.service_snapshot as {
       endpoints?: { url: string; method: string; protocols: string[] }[];
     };
@@ -162,7 +228,7 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
       { timeout_ms: deps.execution_timeout_ms, max_bytes: limits.execution_result_bytes_max },
     );
     const done = await deps.db.transaction((tx) =>
-      complete(tx, begun.order, begun.run, result, options.auto_confirm ?? false),
+      complete(tx, begun.order, begun.run, result, options.auto_confirm ?? false, known),
     );
     return {
       order: done.order,
@@ -229,7 +295,18 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
     return n;
   }
 
-  return { execute, complete, confirm, dispute, resolve, cancel, release, refund, recoverStuck };
+  return {
+    execute,
+    runStarted,
+    complete,
+    confirm,
+    dispute,
+    resolve,
+    cancel,
+    release,
+    refund,
+    recoverStuck,
+  };
 }
 
 export type Fulfilment = ReturnType<typeof createFulfilment>;

@@ -1,10 +1,11 @@
 import type { KeyObject } from "node:crypto";
 import { signReceiptV1 } from "../aimp/index.ts";
-import type { Service } from "../catalog/index.ts";
+import type { Service, Skill } from "../catalog/index.ts";
 import { channelProblems } from "../channels/index.ts";
 import type { Database } from "../db/db.ts";
 import { isProblem, Problem } from "../kernel/problem.ts";
-import { orderProblems } from "../orders/index.ts";
+import { kernelProblems } from "../kernel/problems.ts";
+import { type Order, type Orders, orderProblems } from "../orders/index.ts";
 import type { StoredReceipt } from "../receipts/index.ts";
 import type { Fulfilment } from "./fulfil.ts";
 import type { Delegated, Purchases } from "./purchase.ts";
@@ -35,14 +36,17 @@ export interface InvokeOutcome {
 
 /**
  * One paid call, AI Market Protocol style: order, payment hold, execution and settlement (or
- * refund on a typed provider failure) with no confirmation step. The hold and the run start in
- * one transaction; money moves in the one that records the outcome.
+ * refund on a typed provider failure) with no confirmation step. Two transactions: the order,
+ * its payment hold and its Run start in the first (so it is never seen `ready`; a crash after it
+ * leaves the order `executing` for the recovery sweep to fail and refund); the adapter runs
+ * outside any transaction; the outcome and the money's settlement or refund commit in the second.
  */
 export async function invoke(
   deps: {
     db: Database;
     purchases: Purchases;
     fulfilment: Fulfilment;
+    orders: Orders;
     usdOf: (minor: bigint, asset: string) => number;
     signer: () => Promise<KeyObject>;
   },
@@ -53,28 +57,44 @@ export async function invoke(
     operation: string;
     input: unknown;
     payment: InvokePayment;
+    /** The service's skill, when the caller has just read it with the service. */
+    skill?: Skill;
+    /**
+     * The caller's own reference for this call (the route derives it from Idempotency-Key): a
+     * second call with it never buys again, it answers from the first order (see replayOf).
+     */
+    client_ref?: string;
   },
 ): Promise<InvokeOutcome> {
   const actor = { id: spec.payment.actor_id ?? spec.payment.buyer_id, reason: "invoke" };
-  const order = await deps.db.transaction(async (tx) => {
+  const begun = await deps.db.transaction(async (tx) => {
     const made = await deps.purchases.createOrder(tx, {
       buyer_id: spec.payment.buyer_id,
       rail: spec.payment.rail,
       service_id: spec.service.id,
       operation: spec.operation,
       input: spec.input,
+      ...(spec.client_ref ? { client_ref: spec.client_ref } : {}),
       ...(spec.payment.delegated ? { delegated: spec.payment.delegated } : {}),
+      ...(spec.skill ? { entry: { service: spec.service, skill: spec.skill } } : {}),
     });
-    const { order: intent } = await deps.purchases.paymentIntent(tx, made.order, actor);
-    if (intent.status === "ready") return intent;
+    if (!made.created) return { replay: made.order };
+    const chain = made.chain;
+    const intent = await deps.purchases.paymentIntent(tx, made.order, actor);
+    if (intent.order.status === "ready") {
+      const started = await deps.purchases.beginExecution(tx, intent.order, actor);
+      return { ...started, known: chain ? { chain } : {} };
+    }
     try {
       const paid = await deps.purchases.pay(
         tx,
-        intent,
+        intent.order,
         actor,
         spec.payment.rail === "channel" ? { channel_id: spec.payment.channel_id } : {},
+        { payment: intent.payment, ...(chain ? { chain } : {}), starts_now: true },
       );
-      return paid.order;
+      const started = await deps.purchases.beginExecution(tx, paid.order, actor);
+      return { ...started, known: { payment: paid.payment, ...(chain ? { chain } : {}) } };
     } catch (error) {
       if (isProblem(error) && error.code === "LEDGER_INSUFFICIENT_FUNDS") {
         const spec402 =
@@ -86,7 +106,9 @@ export async function invoke(
       throw error;
     }
   });
-  const report = await deps.fulfilment.execute(order.id, actor, { auto_confirm: true });
+  if ("replay" in begun) return replayOf(deps, spec, begun.replay);
+  const order = begun.order;
+  const report = await deps.fulfilment.runStarted(begun, { auto_confirm: true }, begun.known);
   const resultReceipt = report.receipts.find((r) => r.kind === "result") ?? null;
   const aimp = await aimpReceiptOf(deps, {
     nonce: resultReceipt?.id ?? `rcpt_${order.id.slice(4)}`,
@@ -106,6 +128,57 @@ export async function invoke(
     latency_ms: report.result.latency_ms,
     aimp_receipt: aimp,
     peac_receipt: report.receipts.at(-1) ?? null,
+  };
+}
+
+/** Statuses in which a call's outcome is final and its money settled (or refunded). */
+const SUCCEEDED = new Set(["delivered", "confirmed"]);
+const FAILED = new Set(["failed", "cancelled", "refunded"]);
+
+/**
+ * The answer to a call made again with the same client_ref (a retry whose first answer was lost,
+ * e.g. the process died mid-call): the first order's outcome, never a second purchase. While the
+ * first is still executing (or awaits the recovery sweep after a crash) it is a 409 CONFLICT,
+ * which a client retries.
+ */
+async function replayOf(
+  deps: {
+    db: Database;
+    orders: Orders;
+    signer: () => Promise<KeyObject>;
+    usdOf: (minor: bigint, asset: string) => number;
+  },
+  spec: { product_id: string; capability_id: string },
+  order: Order,
+): Promise<InvokeOutcome> {
+  const current = await deps.orders.get(deps.db.kysely, order.id);
+  const ok = SUCCEEDED.has(current.status);
+  if (!ok && !FAILED.has(current.status)) {
+    throw new Problem(
+      kernelProblems.CONFLICT,
+      `this call (order ${current.id}) is still ${current.status}; try again shortly`,
+    );
+  }
+  const outcome = ok ? await deps.orders.outcomeOf(deps.db.kysely, current.id) : null;
+  const [run] = await deps.orders.runs(deps.db.kysely, { order_id: current.id }, 1);
+  const aimp = await aimpReceiptOf(deps, {
+    nonce: `rcpt_${current.id.slice(4)}`,
+    product_id: spec.product_id,
+    capability_id: spec.capability_id,
+    order: current,
+    success: ok,
+    started_at_ms: run?.started_at_ms ?? current.created_at_ms,
+    latency_ms: run?.latency_ms ?? 0,
+  });
+  return {
+    success: ok,
+    order_id: current.id,
+    result: outcome?.result ?? null,
+    error: ok ? null : (current.error ?? run?.error ?? "the call failed"),
+    amount_minor: current.amount_minor,
+    latency_ms: run?.latency_ms ?? 0,
+    aimp_receipt: aimp,
+    peac_receipt: null,
   };
 }
 

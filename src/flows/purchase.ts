@@ -1,4 +1,4 @@
-import type { Catalog, Service } from "../catalog/index.ts";
+import type { Catalog, Service, Skill } from "../catalog/index.ts";
 import { catalogProblems, checkInput, priceOf } from "../catalog/index.ts";
 import type { Channels } from "../channels/index.ts";
 import type { Tx } from "../db/db.ts";
@@ -23,8 +23,8 @@ import {
   type Rail,
 } from "../orders/index.ts";
 import type { Outbox } from "../outbox/index.ts";
-import type { ReceiptKind, Receipts, StoredReceipt } from "../receipts/index.ts";
-import { holdFunds, refundFunds, releaseFunds } from "./settle.ts";
+import type { ChainCursor, ReceiptKind, Receipts, StoredReceipt } from "../receipts/index.ts";
+import { holdFunds, holdIdOf, refundFunds, releaseFunds } from "./settle.ts";
 
 export interface PurchaseDeps {
   clock: Clock;
@@ -66,31 +66,39 @@ function acceptsRail(service: Service | Record<string, unknown>, rail: Rail): bo
 export function createPurchases(deps: PurchaseDeps) {
   const { clock, orders } = deps;
 
+  /** Issues a receipt of the order's chain; `cursor` when the caller knows the chain's head. */
   async function receipt(
     tx: Tx,
     order: Order,
     kind: ReceiptKind,
     extra: Partial<Parameters<Receipts["issue"]>[1]> = {},
+    cursor?: ChainCursor,
   ) {
-    return deps.receipts.issue(tx, {
-      kind,
-      subject: order.buyer_id,
-      order_id: order.id,
-      chain_key: order.id,
-      money: {
-        amount_minor: order.amount_minor,
-        asset: order.asset,
-        decimals: deps.decimalsOf(order.asset),
+    return deps.receipts.issue(
+      tx,
+      {
+        kind,
+        subject: order.buyer_id,
+        order_id: order.id,
+        chain_key: order.id,
+        money: {
+          amount_minor: order.amount_minor,
+          asset: order.asset,
+          decimals: deps.decimalsOf(order.asset),
+        },
+        payment_rail: order.rail,
+        terms_hash: order.input_sha256,
+        ...extra,
       },
-      payment_rail: order.rail,
-      terms_hash: order.input_sha256,
-      ...extra,
-    });
+      cursor ? { cursor } : {},
+    );
   }
 
   /**
    * Creates an order from a live quote (QUOTE_EXPIRED when stale; the input must be the quoted
-   * one) or, for direct purchases, from the service's current price.
+   * one) or, for direct purchases, from the service's current price (`entry`: the service and
+   * skill the caller has just read, so they are not read again). A new order comes with the
+   * cursor of its receipt chain.
    */
   async function createOrder(
     tx: Tx,
@@ -103,8 +111,9 @@ export function createPurchases(deps: PurchaseDeps) {
       service_id?: string;
       operation?: string;
       delegated?: Delegated;
+      entry?: { service: Service; skill: Skill };
     },
-  ): Promise<{ order: Order; created: boolean }> {
+  ): Promise<{ order: Order; created: boolean; chain?: ChainCursor }> {
     let service: Service;
     let operation: string;
     let amount_minor: bigint;
@@ -122,8 +131,9 @@ export function createPurchases(deps: PurchaseDeps) {
     } else {
       if (!spec.service_id)
         throw new Problem(orderProblems.ORDER_NOT_FOUND, "give quote_id or service_id");
-      service = await deps.catalog.getService(tx, spec.service_id);
-      const skill = await deps.catalog.requireSkill(tx, service.skill_key);
+      const entry = spec.entry?.service.id === spec.service_id ? spec.entry : null;
+      service = entry?.service ?? (await deps.catalog.getService(tx, spec.service_id));
+      const skill = entry?.skill ?? (await deps.catalog.requireSkill(tx, service.skill_key));
       const op = deps.catalog.operationOf(skill, spec.operation);
       checkInput(op.input_schema, spec.input);
       const price = priceOf(service.pricing, spec.input);
@@ -182,11 +192,17 @@ export function createPurchases(deps: PurchaseDeps) {
       client_ref: spec.client_ref ?? null,
       pairing_id: spec.delegated?.pairing_id ?? null,
     });
-    if (made.created)
-      await receipt(tx, made.order, "quote", {
-        details: { quote_id, service: `${service.name}@${service.version}` },
-      });
-    return made;
+    if (!made.created) return made;
+    // A new order's id is new, so its receipt chain starts empty.
+    const chain: ChainCursor = { head: null };
+    await receipt(
+      tx,
+      made.order,
+      "quote",
+      { details: { quote_id, service: `${service.name}@${service.version}` } },
+      chain,
+    );
+    return { ...made, chain };
   }
 
   /** Creates (or returns) the payment intent; free orders go straight to `ready`. */
@@ -246,6 +262,9 @@ export function createPurchases(deps: PurchaseDeps) {
   /**
    * Pays an order on its rail: prepaid and escrow hold the buyer's balance, a channel holds the
    * channel's, offchain-record keeps the attestation (marked unverified). Paying twice is a 409.
+   * `known`: the payment as the caller has it in this transaction, the order's receipt chain, and
+   * `starts_now` when the caller starts the order in this same transaction (then it is never seen
+   * `ready`, and no expiry of the ready state is scheduled).
    */
   async function pay(
     tx: Tx,
@@ -258,6 +277,7 @@ export function createPurchases(deps: PurchaseDeps) {
       /** An x402 payment the facilitator verified; booked on the ledger once it settles. */
       x402_verified?: Record<string, unknown>;
     } = {},
+    known: { payment?: Payment; chain?: ChainCursor; starts_now?: boolean } = {},
   ): Promise<{ order: Order; payment: Payment; receipt: StoredReceipt }> {
     if (spec.amount_minor !== undefined && spec.amount_minor !== order.amount_minor) {
       throw new Problem(
@@ -265,7 +285,7 @@ export function createPurchases(deps: PurchaseDeps) {
         `the order costs ${order.amount_minor} minor units of ${order.asset}, not ${spec.amount_minor}`,
       );
     }
-    const payment = await orders.paymentOf(tx, order.id);
+    const payment = known.payment ?? (await orders.paymentOf(tx, order.id));
     if (payment.status !== "intent_created") {
       throw new Problem(
         orderProblems.PAYMENT_TRANSITION_FORBIDDEN,
@@ -283,60 +303,75 @@ export function createPurchases(deps: PurchaseDeps) {
         { reference: order.id },
       );
     }
-    let patch: Parameters<Orders["paymentTransition"]>[4] = {};
+    const { patch, hold } = await paymentPatch(tx, order, payment, spec);
+    const held = await orders.paymentTransition(tx, payment, "hold", actor, patch);
+    const next = await orders.transition(tx, order, "payment_held", actor);
+    if (!known.starts_now) await scheduleReadyExpiry(tx, next);
+    const r = await receipt(
+      tx,
+      next,
+      "payment",
+      {
+        payment_id: held.id,
+        details: {
+          verification: held.verification,
+          ...(held.channel_id ? { channel_id: held.channel_id } : {}),
+        },
+      },
+      known.chain,
+    );
+    // The money moves last: its row locks (the buyer's, the hub's escrow) are held until commit.
+    if (hold) await holdFunds(tx, deps.ledger, { payment, ...hold });
+    return { order: next, payment: held, receipt: r };
+  }
+
+  /** How a payment is paid on the order's rail, and the ledger hold it takes (if any). */
+  async function paymentPatch(
+    tx: Tx,
+    order: Order,
+    payment: Payment,
+    spec: NonNullable<Parameters<typeof pay>[3]>,
+  ): Promise<{
+    patch: Parameters<Orders["paymentTransition"]>[4];
+    hold: { from_owner: string; from_kind: "available" | "escrow" } | null;
+  }> {
     if (order.rail === "x402") {
       if (!spec.x402_verified)
         throw new Problem(
           orderProblems.PAYMENT_RAIL_UNSUPPORTED,
           "x402 orders are paid with a PAYMENT-SIGNATURE (or X-PAYMENT) on the invoke route",
         );
-      patch = { proof: spec.x402_verified, verification: "recorded" };
-    } else if (order.rail === "offchain-record") {
+      return { patch: { proof: spec.x402_verified, verification: "recorded" }, hold: null };
+    }
+    if (order.rail === "offchain-record") {
       if (!spec.proof)
         throw new Problem(
           orderProblems.PAYMENT_PROOF_INVALID,
           "offchain-record needs a proof (attestation)",
         );
-      patch = { proof: spec.proof, verification: "recorded" };
-    } else if (order.rail === "channel") {
+      return { patch: { proof: spec.proof, verification: "recorded" }, hold: null };
+    }
+    if (order.rail === "channel") {
       if (!spec.channel_id)
         throw new Problem(orderProblems.PAYMENT_PROOF_INVALID, "the channel rail needs channel_id");
       const channel = await deps.channels.usable(tx, spec.channel_id, order.buyer_id);
       if (channel.asset !== order.asset)
         throw new Problem(orderProblems.PAYMENT_PROOF_INVALID, "the channel is in another asset");
-      patch = {
-        hold_id: await holdFunds(tx, deps.ledger, {
-          payment,
-          from_owner: channel.id,
-          from_kind: "escrow",
-        }),
-        channel_id: channel.id,
+      return {
+        patch: { hold_id: holdIdOf(payment), channel_id: channel.id },
+        hold: { from_owner: channel.id, from_kind: "escrow" },
       };
-    } else if (order.rail === "prepaid" || order.rail === "escrow") {
-      patch = {
-        hold_id: await holdFunds(tx, deps.ledger, {
-          payment,
-          from_owner: order.buyer_id,
-          from_kind: "available",
-        }),
-      };
-    } else {
-      throw new Problem(
-        orderProblems.PAYMENT_RAIL_UNSUPPORTED,
-        `${order.rail} is not paid through agx`,
-      );
     }
-    const held = await orders.paymentTransition(tx, payment, "hold", actor, patch);
-    const next = await orders.transition(tx, order, "payment_held", actor);
-    await scheduleReadyExpiry(tx, next);
-    const r = await receipt(tx, next, "payment", {
-      payment_id: held.id,
-      details: {
-        verification: held.verification,
-        ...(held.channel_id ? { channel_id: held.channel_id } : {}),
-      },
-    });
-    return { order: next, payment: held, receipt: r };
+    if (order.rail === "prepaid" || order.rail === "escrow") {
+      return {
+        patch: { hold_id: holdIdOf(payment) },
+        hold: { from_owner: order.buyer_id, from_kind: "available" },
+      };
+    }
+    throw new Problem(
+      orderProblems.PAYMENT_RAIL_UNSUPPORTED,
+      `${order.rail} is not paid through agx`,
+    );
   }
 
   /** ready → executing with a Run; the caller runs the adapter outside the transaction. */

@@ -22,12 +22,12 @@ export async function holdFunds(
   spec: { payment: Payment; from_owner: string; from_kind: "available" | "escrow" },
 ): Promise<string> {
   const { payment } = spec;
-  const from = await ledger.openAccount(tx, {
+  const from = await ledger.accountId(tx, {
     owner_id: spec.from_owner,
     asset: payment.asset,
     kind: spec.from_kind,
   });
-  const escrow = await ledger.openAccount(tx, {
+  const escrow = await ledger.accountId(tx, {
     owner_id: HUB_OWNER_ID,
     asset: payment.asset,
     kind: "escrow",
@@ -37,8 +37,8 @@ export async function holdFunds(
     await ledger.transfer(tx, {
       op: "hold",
       id,
-      debit_account_id: from.id,
-      credit_account_id: escrow.id,
+      debit_account_id: from,
+      credit_account_id: escrow,
       amount_minor: payment.amount_minor,
       asset: payment.asset,
       code: "order_payment",
@@ -55,12 +55,12 @@ export async function releaseFunds(
   order: Order,
   payment: Payment,
 ): Promise<void> {
-  const escrow = await ledger.openAccount(tx, {
+  const escrow = await ledger.accountId(tx, {
     owner_id: HUB_OWNER_ID,
     asset: payment.asset,
     kind: "escrow",
   });
-  const provider = await ledger.openAccount(tx, {
+  const provider = await ledger.accountId(tx, {
     owner_id: order.provider_id,
     asset: payment.asset,
     kind: "available",
@@ -70,8 +70,8 @@ export async function releaseFunds(
     {
       op: "transfer",
       id: `${payment.id}.payout`,
-      debit_account_id: escrow.id,
-      credit_account_id: provider.id,
+      debit_account_id: escrow,
+      credit_account_id: provider,
       amount_minor: payment.amount_minor - order.fee_minor,
       asset: payment.asset,
       code: "order_payout",
@@ -79,12 +79,16 @@ export async function releaseFunds(
     },
   ];
   if (order.fee_minor > 0n) {
-    const fees = await ledger.hubAccount(tx, payment.asset, "fees");
+    const fees = await ledger.accountId(tx, {
+      owner_id: HUB_OWNER_ID,
+      asset: payment.asset,
+      kind: "fees",
+    });
     batch.push({
       op: "transfer",
       id: `${payment.id}.fee`,
-      debit_account_id: escrow.id,
-      credit_account_id: fees.id,
+      debit_account_id: escrow,
+      credit_account_id: fees,
       amount_minor: order.fee_minor,
       asset: payment.asset,
       code: "hub_fee",

@@ -7,12 +7,11 @@ import type { Ledger } from "../ledger/index.ts";
 import type { Actor, Order, Orders } from "../orders/index.ts";
 import type { Outbox } from "../outbox/index.ts";
 import type { StoredReceipt } from "../receipts/index.ts";
-import { caip2Of, claimTx, type VerifiedPayment, x402Problems } from "../x402/index.ts";
+import { type ChainClients, caip2Of, type VerifiedPayment, x402Problems } from "../x402/index.ts";
 import type { Fulfilment } from "./fulfil.ts";
 import type { Delegated, Purchases } from "./purchase.ts";
-import { holdFunds } from "./settle.ts";
 import type { WebhookFlows } from "./webhooks.ts";
-import { bookX402Payment } from "./x402.ts";
+import { bookX402Settlement, headOf, schedulePendingSettlement } from "./x402-reconcile.ts";
 
 export interface X402InvokeOutcome {
   order: Order;
@@ -48,7 +47,9 @@ export async function invokeWithX402(
     /** The ledger asset the token is booked as. */
     asset: string;
     clock: Clock;
-    outbox: Pick<Outbox, "cancel">;
+    outbox: Pick<Outbox, "cancel" | "enqueue">;
+    /** The chain's RPC, when known: bounds the later search for a pending settlement. */
+    chains?: ChainClients;
     /** Tells buyer and provider of a settlement (`x402.settled`), when wired. */
     webhooks?: Pick<WebhookFlows, "emit">;
   },
@@ -61,7 +62,6 @@ export async function invokeWithX402(
     delegated?: Delegated;
   },
 ): Promise<X402InvokeOutcome> {
-  const { clock } = deps;
   const actor: Actor = { id: spec.buyer_id, reason: "x402 invoke" };
   const proof = {
     scheme: "exact",
@@ -123,53 +123,14 @@ export async function invokeWithX402(
 
   const settled = await spec.payment.settle({ result: report.result.value });
   if (settled.status === "settled") {
-    const done = await deps.db.transaction(async (tx) => {
-      const current = await deps.orders.get(tx, order.id);
-      // The settlement's transaction is also an ERC-20 Transfer to the hub: claim it for this
-      // order for ever, so it can never be proven again as an on-chain deposit.
-      const claim = await claimTx(tx, {
-        chain: caip2Of(settled.response.network),
-        tx_hash: settled.response.transaction,
-        purpose: "x402",
-        subject: current.id,
-        now_ms: clock.now_ms(),
-      });
-      if (claim.outcome === "taken") {
-        throw new Problem(
-          x402Problems.PAYMENT_TX_ALREADY_USED,
-          `${settled.response.transaction} was already claimed by ${claim.purpose} ${claim.subject}`,
-        );
-      }
-      await bookX402Payment(tx, deps.ledger, {
-        owner_id: spec.buyer_id,
-        asset: deps.asset,
-        amount_minor: current.amount_minor,
+    const done = await deps.db.transaction((tx) =>
+      bookX402Settlement(tx, deps, {
+        order_id: order.id,
+        buyer_id: spec.buyer_id,
+        payer: spec.payment.payer,
         settlement: settled.response,
-      });
-      const payment = await deps.orders.paymentOf(tx, current.id);
-      const hold_id = await holdFunds(tx, deps.ledger, {
-        payment,
-        from_owner: spec.buyer_id,
-        from_kind: "available",
-      });
-      await deps.orders.attachHold(tx, payment, hold_id, {
-        ...proof,
-        tx_hash: settled.response.transaction,
-      });
-      await deps.webhooks?.emit(tx, {
-        to: [current.buyer_id, current.provider_id],
-        type: "x402.settled",
-        data: {
-          orderId: current.id,
-          network: settled.response.network,
-          txHash: settled.response.transaction,
-          payer: spec.payment.payer,
-          amountMinor: current.amount_minor.toString(),
-          asset: current.asset,
-        },
-      });
-      return deps.fulfilment.confirm(tx, current, { id: spec.buyer_id, reason: "x402 settled" });
-    });
+      }),
+    );
     return {
       ...base,
       order: done.order,
@@ -200,8 +161,19 @@ export async function invokeWithX402(
     );
   }
   // Until the chain says how it ended the order stays delivered with its payment unbooked: it
-  // must not auto-confirm into a release that moved no money.
-  await deps.db.transaction((tx) => deps.outbox.cancel(tx, `auto_confirm:${order.id}`));
+  // must not auto-confirm into a release that moved no money. A reconciliation job reads the
+  // chain later and books it or refunds it (src/flows/x402-reconcile.ts).
+  const from_block = await headOf(deps.chains, caip2Of(settled.response.network));
+  await deps.db.transaction(async (tx) => {
+    await deps.outbox.cancel(tx, `auto_confirm:${order.id}`);
+    await schedulePendingSettlement(tx, deps, {
+      order_id: order.id,
+      buyer_id: spec.buyer_id,
+      payment: spec.payment,
+      settlement: settled.response,
+      from_block,
+    });
+  });
   throw new Problem(
     x402Problems.X402_SETTLEMENT_PENDING,
     "the settlement was broadcast but not confirmed in time; it will not be sent again",

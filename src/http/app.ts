@@ -8,11 +8,13 @@ import Fastify, {
 } from "fastify";
 import { newId } from "../kernel/ids.ts";
 import { limits } from "../kernel/limits.ts";
+import { createSessions } from "../sessions/index.ts";
 import { installAuth } from "./auth.ts";
 import type { AppContext } from "./context.ts";
 import { installIdempotency } from "./idempotency.ts";
 import { installPeacEnforcement } from "./peac/enforce.ts";
 import { installProblemHandlers } from "./problems.ts";
+import { installConsole } from "./routes/console/static.ts";
 import { registerRoutes } from "./routes/index.ts";
 import { errorResponses } from "./schemas.ts";
 import { validatorCompiler } from "./validation.ts";
@@ -28,8 +30,14 @@ export type App = FastifyInstance<
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
-/** Builds the HTTP app: problem handling, auth, idempotency, OpenAPI and every route. */
-export async function buildApp(ctx: AppContext): Promise<App> {
+/**
+ * Builds the HTTP app: problem handling, the console's static files, auth (keys and console
+ * sessions), idempotency, OpenAPI and every route.
+ */
+export async function buildApp(
+  ctx: AppContext,
+  options: { console_dir?: string } = {},
+): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: limits.http_body_bytes_max,
@@ -57,7 +65,10 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     reply.header("x-request-id", request.id);
     return payload;
   });
-  installAuth(app, ctx);
+  // Until main.ts lists sessionMigrations, the console's session tables are made here.
+  const sessions = createSessions({ clock: ctx.clock, identity: ctx.identity });
+  installConsole(app, options.console_dir ? { dist_dir: options.console_dir } : {});
+  installAuth(app, ctx, sessions);
   installIdempotency(app, ctx);
   installPeacEnforcement(app, ctx, () => ctx.policy.enforcement);
 
@@ -75,6 +86,13 @@ export async function buildApp(ctx: AppContext): Promise<App> {
       components: {
         securitySchemes: {
           apiKey: { type: "http", scheme: "bearer", description: "sk_agx_… API key" },
+          consoleSession: {
+            type: "apiKey",
+            in: "cookie",
+            name: "agx_session",
+            description:
+              "A console session (POST /api/v1/session); state-changing calls need x-csrf-token",
+          },
           agentPairingToken: {
             type: "apiKey",
             in: "header",
@@ -85,6 +103,6 @@ export async function buildApp(ctx: AppContext): Promise<App> {
       },
     },
   });
-  registerRoutes(app, ctx);
+  registerRoutes(app, ctx, { sessions });
   return app;
 }

@@ -3,7 +3,9 @@ import { dpopChallenge } from "../dpop/index.ts";
 import { type Caller, type Scope, scopeCovers } from "../identity/index.ts";
 import { Problem } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
+import { csrfTokenMatches, type Session, type Sessions } from "../sessions/index.ts";
 import type { AppContext } from "./context.ts";
+import { CSRF_HEADER, clearedCookie, isSecure, sessionTokenOf } from "./routes/session/cookies.ts";
 
 /**
  * Who may call a route: anyone, a key of a scope, or (`write_or_agent`, `read_or_agent`) a key
@@ -18,6 +20,8 @@ declare module "fastify" {
   }
   interface FastifyRequest {
     caller: Caller | null;
+    /** The console session the caller came with (cookie), when it did. */
+    consoleSession: Session | null;
   }
 }
 
@@ -34,16 +38,24 @@ function credentialOf(
 
 const challenge = 'Bearer realm="agx"';
 
-/** Authenticates `Authorization: Bearer sk_agx_…` before the body is even read. */
-export function installAuth(app: FastifyInstance, ctx: AppContext): void {
+/**
+ * Authenticates `Authorization: Bearer sk_agx_…` before the body is even read; without it, a
+ * console session cookie (given `sessions`), whose state-changing requests need the CSRF token.
+ */
+export function installAuth(app: FastifyInstance, ctx: AppContext, sessions?: Sessions): void {
   app.decorateRequest("caller", null);
+  app.decorateRequest("consoleSession", null);
   app.addHook("onRequest", async (request) => {
     const access = request.routeOptions.config?.access ?? "public";
     const credential = credentialOf(request);
     if (credential === undefined) {
-      if (access === "public") return;
       const agentAllowed = access === "write_or_agent" || access === "read_or_agent";
-      if (agentAllowed && request.headers["x-agent-pairing-token"]) return;
+      const agentToken = Boolean(request.headers["x-agent-pairing-token"]);
+      if (sessions && !agentToken && (await authenticateSession(ctx, sessions, request, access))) {
+        return;
+      }
+      if (access === "public") return;
+      if (agentAllowed && agentToken) return;
       throw new Problem(kernelProblems.UNAUTHENTICATED, "send Authorization: Bearer <api key>", {
         headers: { "www-authenticate": challenge },
       });
@@ -67,6 +79,62 @@ export function installAuth(app: FastifyInstance, ctx: AppContext): void {
       );
     }
   });
+}
+
+/** Unsafe methods: what a cross-site form or script could send with the cookie attached. */
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * Authenticates by the console session cookie; true when the request now has a caller. A dead
+ * session on a public route is ignored (anonymous); elsewhere it is SESSION_INVALID and the cookie
+ * is cleared. A state-changing request must carry the session's CSRF token and, when the browser
+ * says where it comes from, this origin; on a public route a request without them is anonymous.
+ */
+async function authenticateSession(
+  ctx: AppContext,
+  sessions: Sessions,
+  request: FastifyRequest,
+  access: RouteAccess,
+): Promise<boolean> {
+  const token = sessionTokenOf(request);
+  if (token === undefined) return false;
+  const found = await sessions.authenticate(ctx.db.kysely, token);
+  if (!found) {
+    if (access === "public") return false;
+    throw new Problem(kernelProblems.SESSION_INVALID, "sign in again", {
+      headers: { "set-cookie": clearedCookie(isSecure(ctx, request)) },
+    });
+  }
+  if (UNSAFE.has(request.method) && !sameOriginWithToken(request, token)) {
+    if (access === "public") return false;
+    throw new Problem(
+      kernelProblems.CSRF_TOKEN_INVALID,
+      `send the session's CSRF token as ${CSRF_HEADER}, from this origin`,
+    );
+  }
+  request.caller = found.caller;
+  request.consoleSession = found.session;
+  const needed =
+    access === "write_or_agent" ? "write" : access === "read_or_agent" ? "read" : access;
+  if (needed !== "public" && !scopeCovers(found.session.scope, needed)) {
+    throw new Problem(
+      kernelProblems.FORBIDDEN,
+      `this route needs ${needed} access; this session has ${found.session.scope}`,
+    );
+  }
+  return true;
+}
+
+function sameOriginWithToken(request: FastifyRequest, token: string): boolean {
+  const header = request.headers[CSRF_HEADER];
+  if (!csrfTokenMatches(token, typeof header === "string" ? header : undefined)) return false;
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === request.host;
+  } catch {
+    return false;
+  }
 }
 
 /**

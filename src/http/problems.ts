@@ -1,8 +1,10 @@
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import type { ErrorObject } from "ajv";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type FieldError, isProblem, Problem } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
-import { fieldErrorsOf } from "./validation.ts";
+import { fieldErrorsOf, installJsonBodyParser } from "./validation.ts";
 
 export const PROBLEM_MEDIA_TYPE = "application/problem+json";
 
@@ -77,6 +79,10 @@ const fastifyCodes: Record<string, { spec: Problem["spec"]; detail: string }> = 
     detail: "the Content-Type header is not valid",
   },
   FST_ERR_BAD_URL: { spec: kernelProblems.ROUTE_NOT_FOUND, detail: "the URL is not valid" },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    spec: kernelProblems.ROUTE_NOT_FOUND,
+    detail: "a path segment is longer than any this hub routes",
+  },
   FST_ERR_ASYNC_CONSTRAINT: { spec: kernelProblems.ROUTE_NOT_FOUND, detail: "no such route" },
   FST_ERR_REP_INVALID_PAYLOAD_TYPE: {
     spec: kernelProblems.INTERNAL,
@@ -84,8 +90,45 @@ const fastifyCodes: Record<string, { spec: Problem["spec"]; detail: string }> = 
   },
 };
 
+/**
+ * Fastify's `frameworkErrors` option: errors its router raises before any hook or handler (a URL
+ * that cannot be decoded, an over-long path parameter). Without it Fastify answers them with its
+ * own application/json body instead of a problem.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(request, reply, problemOf(error).problem);
+}
+
+/**
+ * Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses before Fastify sees them
+ * (a bad request line, CR or LF or NUL inside a header, conflicting or malformed Content-Length,
+ * headers over Node's limit, a request slower than `http_request_timeout_ms`). Answered as a
+ * problem like everything else, then the connection closes (its framing can no longer be
+ * trusted). A request timeout is REQUEST_TIMEOUT, the hub's documented 503.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const problem =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? new Problem(kernelProblems.REQUEST_TIMEOUT, "the request took longer than the hub waits")
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? new Problem(kernelProblems.HEADERS_TOO_LARGE, "the headers are larger than the hub reads")
+        : new Problem(kernelProblems.VALIDATION_FAILED, "the request is not valid HTTP/1.1");
+  const body = JSON.stringify(problem.toBody());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ""}\r\n` +
+        `content-type: ${PROBLEM_MEDIA_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
 /** Route patterns known to the app, to tell 404 (no such path) from 405 (wrong method). */
 export function installProblemHandlers(app: FastifyInstance): void {
+  // Bodies the hub cannot represent become problems here rather than 500s in handlers.
+  installJsonBodyParser(app);
   const routes: { method: string; pattern: RegExp }[] = [];
   app.addHook("onRoute", (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];

@@ -76,6 +76,25 @@ export const limits = {
   outbox_backoff_ms: [60_000, 300_000, 1_800_000, 7_200_000, 43_200_000],
   outbox_backoff_jitter_ratio: 0.15,
   sweep_interval_ms: 5_000,
+
+  /** EIP-191 proof checks: recovery threads at most, their queue, keys cached per thread. */
+  eip191_workers_max: 2,
+  eip191_queue_max: 1024,
+  eip191_key_cache_max: 64,
+  /** Below this many proofs per second checks run inline and no thread is started. */
+  eip191_inline_per_second_max: 20,
+
+  /** Hot-path caches of immutable rows (ledger account ids and assets), entries at most. */
+  ledger_account_cache_max: 100_000,
+  /** How long an invoke answer reuses its capability's suggested next calls (a hint, not data). */
+  invoke_suggestions_cache_ms: 10_000,
+  invoke_suggestions_cache_max: 1_000,
+
+  /**
+   * JSON request bodies: deepest nesting accepted. Deeper bodies would overflow the stack of
+   * recursive readers (canonical JSON, schema validation) and no route needs them.
+   */
+  http_json_depth_max: 64,
 } as const;
 
 export type Limits = typeof limits;

@@ -25,4 +25,10 @@ export const kernelProblems = defineProblems({
   NOT_READY: { status: 503, title: "The service is not ready" },
   REQUEST_TIMEOUT: { status: 503, title: "The request took too long" },
   INTERNAL: { status: 500, title: "Internal error" },
+  SIWE_MESSAGE_INVALID: { status: 400, title: "The sign-in message is not valid" },
+  SIWE_NONCE_INVALID: { status: 401, title: "The sign-in nonce is unknown, used or expired" },
+  SIWE_SIGNATURE_INVALID: { status: 401, title: "The sign-in signature does not match" },
+  SESSION_INVALID: { status: 401, title: "The session is unknown, expired or signed out" },
+  CSRF_TOKEN_INVALID: { status: 403, title: "The CSRF token is missing or wrong" },
+  HEADERS_TOO_LARGE: { status: 431, title: "The request headers are too large" },
 });

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Executor, Tx } from "../db/db.ts";
+import { afterCommit, type Executor, type Tx } from "../db/db.ts";
 import { assert } from "../kernel/assert.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { newId } from "../kernel/ids.ts";
@@ -7,6 +7,7 @@ import { canonicalJson } from "../kernel/json.ts";
 import { limits } from "../kernel/limits.ts";
 import type { Asset } from "../kernel/money.ts";
 import { Problem } from "../kernel/problem.ts";
+import { type AccountMeta, applyBatch } from "./batch.ts";
 import {
   type Account,
   type AccountKind,
@@ -43,6 +44,41 @@ let savepointSeq = 0;
 /** The money kernel: accounts, transfers, holds and the proof that it all sums to zero. */
 export function createLedger(deps: LedgerDeps) {
   const { clock } = deps;
+  // Immutable facts about accounts (an id's asset; the id of an owner's account of an asset and
+  // kind), remembered once their row is committed: the hot path reads no account twice.
+  const metaById = new Map<string, AccountMeta>();
+  const idByKey = new Map<string, string>();
+  const keyOf = (owner_id: string, asset: string, kind: AccountKind) =>
+    `${owner_id}\u0000${asset}\u0000${kind}`;
+
+  function remember(ex: Executor, accounts: Account[]) {
+    afterCommit(ex, () => {
+      if (metaById.size >= limits.ledger_account_cache_max) {
+        metaById.clear();
+        idByKey.clear();
+      }
+      for (const a of accounts) {
+        metaById.set(a.id, { id: a.id, asset: a.asset });
+        idByKey.set(keyOf(a.owner_id, a.asset, a.kind), a.id);
+      }
+    });
+  }
+
+  /** The metas of accounts (missing ones absent): from the cache, else one query. */
+  async function metasOf(tx: Executor, ids: string[]): Promise<Map<string, AccountMeta>> {
+    const out = new Map<string, AccountMeta>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const m = metaById.get(id);
+      if (m) out.set(id, m);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    const rows = await store.getAccounts(tx, missing);
+    remember(tx, rows);
+    for (const a of rows) out.set(a.id, { id: a.id, asset: a.asset });
+    return out;
+  }
 
   /** Runs `work` under a savepoint, undoing its writes unless it reports success. */
   async function inSavepoint<T>(tx: Tx, work: () => Promise<T>, ok: (v: T) => boolean) {
@@ -61,16 +97,24 @@ export function createLedger(deps: LedgerDeps) {
     }
   }
 
-  async function applyOne(tx: Tx, input: TransferInput, batch_id: string | null) {
+  /** One transfer; `own_savepoint` false inside a linked batch, whose savepoint undoes it all. */
+  async function applyOne(
+    tx: Tx,
+    input: TransferInput,
+    batch_id: string | null,
+    own_savepoint = true,
+  ) {
     const invalid = validateTransferInput(input);
     if (invalid) return { id: input.id, result: invalid } satisfies TransferResult;
     const existing = await store.getTransfer(tx, input.id);
     if (existing) return compareReplay(input, existing);
-    const attempt = await inSavepoint(
-      tx,
-      () => attemptNew(tx, input, batch_id),
-      (a) => a.result === "created",
-    );
+    const attempt = own_savepoint
+      ? await inSavepoint(
+          tx,
+          () => attemptNew(tx, input, batch_id),
+          (a) => a.result === "created",
+        )
+      : await attemptNew(tx, input, batch_id);
     if (attempt.result === "race") {
       const winner = await store.getTransfer(tx, input.id);
       assert(winner, "a transfer id reported taken must exist");
@@ -89,8 +133,9 @@ export function createLedger(deps: LedgerDeps) {
     input: Extract<TransferInput, { op: "transfer" | "hold" }>,
     batch_id: string | null,
   ): Promise<Attempt> {
-    const debit = await store.getAccount(tx, input.debit_account_id);
-    const credit = await store.getAccount(tx, input.credit_account_id);
+    const metas = await metasOf(tx, [input.debit_account_id, input.credit_account_id]);
+    const debit = metas.get(input.debit_account_id);
+    const credit = metas.get(input.credit_account_id);
     if (!debit || !credit) return { result: "account_not_found" };
     if (debit.asset !== input.asset || credit.asset !== input.asset) {
       return { result: "asset_mismatch" };
@@ -185,18 +230,25 @@ export function createLedger(deps: LedgerDeps) {
     options: { linked?: boolean } = {},
   ): Promise<TransferResult[]> {
     assert(inputs.length <= limits.transfers_per_batch_max, "batch larger than the limit");
+    assert(tx.isTransaction, "ledger writes need the caller's transaction");
+    const batch_id = options.linked ? newId("bat", clock.now_ms()) : null;
+    if (options.linked || inputs.length === 1) {
+      // New transfers (the usual case) in a few statements; anything else, or a refusal, takes
+      // the transfer-by-transfer path below, which names each result exactly.
+      const fast = await applyBatch(tx, inputs, { batch_id, now_ms: clock.now_ms(), metasOf });
+      if (fast) return fast;
+    }
     if (!options.linked) {
       const results: TransferResult[] = [];
       for (const input of inputs) results.push(await applyOne(tx, input, null));
       return results;
     }
-    const batch_id = newId("bat", clock.now_ms());
     const results = await inSavepoint(
       tx,
       async () => {
         const out: TransferResult[] = [];
         for (const input of inputs) {
-          const r = await applyOne(tx, input, batch_id);
+          const r = await applyOne(tx, input, batch_id, false);
           out.push(r);
           if (!succeeded(r)) break;
         }
@@ -215,7 +267,10 @@ export function createLedger(deps: LedgerDeps) {
     spec: { owner_id: string; asset: string; kind: AccountKind },
   ): Promise<Account> {
     const existing = await store.findAccount(tx, spec.owner_id, spec.asset, spec.kind);
-    if (existing) return existing;
+    if (existing) {
+      remember(tx, [existing]);
+      return existing;
+    }
     if ((await store.assetDecimals(tx, spec.asset)) === null) {
       throw new Problem(
         ledgerProblems.LEDGER_ASSET_UNKNOWN,
@@ -225,7 +280,18 @@ export function createLedger(deps: LedgerDeps) {
     await store.insertAccountIfAbsent(tx, { ...spec, id: newId("acc"), now_ms: clock.now_ms() });
     const account = await store.findAccount(tx, spec.owner_id, spec.asset, spec.kind);
     assert(account, "an account just opened must be found");
+    remember(tx, [account]);
     return account;
+  }
+
+  /** The id of `owner_id`'s account of an asset and kind, opened if needed (balances unread). */
+  async function accountId(
+    tx: Executor,
+    spec: { owner_id: string; asset: string; kind: AccountKind },
+  ): Promise<string> {
+    return (
+      idByKey.get(keyOf(spec.owner_id, spec.asset, spec.kind)) ?? (await openAccount(tx, spec)).id
+    );
   }
 
   /** Registers the configured assets; refuses to change the decimals of a known asset. */
@@ -364,6 +430,7 @@ export function createLedger(deps: LedgerDeps) {
       return r;
     },
     openAccount,
+    accountId,
     registerAssets,
     /** Money arrives for an owner (credited from the external account). */
     deposit: (tx: Tx, spec: ExternalMovement) => external(tx, "deposit", spec),

@@ -406,3 +406,143 @@ export async function verificationFacts(tx: Executor) {
     accounts: num(accounts.rows[0]?.n),
   };
 }
+
+/** The transfers among `ids` that exist (one query for a batch's replay check). */
+export async function getTransfers(tx: Executor, ids: string[]): Promise<Map<string, Transfer>> {
+  if (ids.length === 0) return new Map();
+  const rows = await q(tx)
+    .selectFrom("ledger_transfers")
+    .selectAll()
+    .where("id", "in", ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, toTransfer(r)]));
+}
+
+/** The accounts among `ids` that exist. */
+export async function getAccounts(tx: Executor, ids: string[]): Promise<Account[]> {
+  if (ids.length === 0) return [];
+  const rows = await q(tx)
+    .selectFrom("ledger_accounts")
+    .selectAll()
+    .where("id", "in", ids)
+    .execute();
+  return rows.map(toAccount);
+}
+
+/**
+ * What a batch does to one account: the net change of each column, and the extremes its running
+ * change reaches on the way (relative to the start), so one guarded update is as strict as the
+ * sequence of guarded updates it replaces.
+ */
+export interface AccountDelta {
+  balance: bigint;
+  pending_debits: bigint;
+  pending_credits: bigint;
+  /** Lowest running `balance - pending_debits` change. */
+  available_low: bigint;
+  balance_low: bigint;
+  balance_high: bigint;
+  pending_debits_low: bigint;
+  pending_credits_low: bigint;
+  pending_credits_high: bigint;
+}
+
+/**
+ * Applies a batch's net change to one account when every step of it would have passed its own
+ * guard: no overdraft (unless the account may go negative, within int64), no overflow, no
+ * pending side below zero. False, and nothing written, otherwise.
+ */
+export async function applyDelta(tx: Executor, account_id: string, d: AccountDelta) {
+  const r = await q(tx)
+    .updateTable("ledger_accounts")
+    .set({
+      balance_minor: sql`balance_minor + ${d.balance}`,
+      pending_debits_minor: sql`pending_debits_minor + ${d.pending_debits}`,
+      pending_credits_minor: sql`pending_credits_minor + ${d.pending_credits}`,
+    })
+    .where("id", "=", account_id)
+    .where("pending_debits_minor", ">=", -d.pending_debits_low)
+    .where("pending_credits_minor", ">=", -d.pending_credits_low)
+    .where("pending_credits_minor", "<=", MAX - d.pending_credits_high)
+    .where("balance_minor", "<=", MAX - d.balance_high)
+    .where((eb) =>
+      eb.or([
+        eb(sql`balance_minor - pending_debits_minor`, ">=", -d.available_low),
+        eb.and([
+          eb("allow_negative", "=", 1),
+          eb(sql`balance_minor - pending_debits_minor`, ">=", -MAX - d.available_low),
+          eb("balance_minor", ">=", -MAX - d.balance_low),
+        ]),
+      ]),
+    )
+    .executeTakeFirst();
+  return r.numUpdatedRows === 1n;
+}
+
+/** Takes back a change `applyDelta` made earlier in this transaction (its rows are ours). */
+export async function undoDelta(tx: Executor, account_id: string, d: AccountDelta) {
+  await q(tx)
+    .updateTable("ledger_accounts")
+    .set({
+      balance_minor: sql`balance_minor - ${d.balance}`,
+      pending_debits_minor: sql`pending_debits_minor - ${d.pending_debits}`,
+      pending_credits_minor: sql`pending_credits_minor - ${d.pending_credits}`,
+    })
+    .where("id", "=", account_id)
+    .execute();
+}
+
+/** Inserts transfer rows; returns the ids inserted (a taken id is skipped, not an error). */
+export async function insertTransfers(tx: Executor, ts: Transfer[]): Promise<Set<string>> {
+  const rows = await q(tx)
+    .insertInto("ledger_transfers")
+    .values(ts.map((t) => ({ ...t, metadata: JSON.stringify(t.metadata) })))
+    .onConflict((oc) => oc.column("id").doNothing())
+    .returning("id")
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Removes transfers this transaction inserted (undo of a batch that cannot complete). */
+export async function deleteTransfers(tx: Executor, ids: string[]): Promise<void> {
+  if (ids.length) await q(tx).deleteFrom("ledger_transfers").where("id", "in", ids).execute();
+}
+
+/** Reopens holds this transaction closed (undo of a batch that cannot complete). */
+export async function reopenHolds(tx: Executor, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await q(tx)
+    .updateTable("ledger_transfers")
+    .set({ state: "pending", posted_amount_minor: null })
+    .where("id", "in", ids)
+    .execute();
+}
+
+/** Writes the entry lines of several posted movements in one statement. */
+export async function insertEntryLines(
+  tx: Executor,
+  lines: { transfer: Transfer; amount: bigint }[],
+): Promise<void> {
+  if (lines.length === 0) return;
+  await q(tx)
+    .insertInto("ledger_entries")
+    .values(
+      lines.flatMap(({ transfer: t, amount }) => [
+        {
+          transfer_id: t.id,
+          account_id: t.debit_account_id,
+          asset: t.asset,
+          amount_minor: -amount,
+          created_at_ms: t.created_at_ms,
+        },
+        {
+          transfer_id: t.id,
+          account_id: t.credit_account_id,
+          asset: t.asset,
+          amount_minor: amount,
+          created_at_ms: t.created_at_ms,
+        },
+      ]),
+    )
+    .execute();
+}

@@ -99,7 +99,7 @@ export function createKeyBindings(deps: {
     const ok = parsed.ed25519
       ? verifyEd25519(parsed.ed25519, c.message, signature)
       : sameAddress(
-          (await recoverPersonalSigner(c.message, signature)) ?? "",
+          (await recoverPersonalSigner(c.message, signature, [parsed.address ?? ""])) ?? "",
           parsed.address ?? "",
         );
     if (!ok) {

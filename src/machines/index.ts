@@ -9,7 +9,12 @@ export {
   resolveControllers,
 } from "./controllers.ts";
 export { base58Decode, base58Encode, didKeyOfEd25519, ed25519KeyOfDid } from "./did-key.ts";
-export { EIP191_SIGNATURE_PATTERN, recoverPersonalSigner, sameAddress } from "./eip191.ts";
+export {
+  EIP191_SIGNATURE_PATTERN,
+  recoverDigestSigner,
+  recoverPersonalSigner,
+  sameAddress,
+} from "./eip191.ts";
 export {
   checksummed,
   didPkhOf,

@@ -88,7 +88,7 @@ export function createIdentityProofs(deps: {
     if (c.consumed_at_ms !== null || c.expires_at_ms <= clock.now_ms()) {
       throw new Problem(P.MACHINE_IDENTITY_PROOF_EXPIRED, "ask for a new challenge and sign it");
     }
-    const signer = await recoverPersonalSigner(c.message, input.signature);
+    const signer = await recoverPersonalSigner(c.message, input.signature, c.controller_addresses);
     if (!signer) throw invalid("the signature does not recover to an address");
     // Controllers are looked up again: one removed since the challenge was issued is refused.
     const now = await resolveControllers(resolvers, ex, ref);

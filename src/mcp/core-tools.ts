@@ -9,13 +9,46 @@ import { orderWire } from "../http/routes/orders/wire.ts";
 import { accountWire, decimalsOf, minorOf } from "../http/wire.ts";
 import type { Caller } from "../identity/index.ts";
 import { minorToDecimal } from "../kernel/money.ts";
-import { Problem } from "../kernel/problem.ts";
+import { isProblem, Problem } from "../kernel/problem.ts";
 import { orderProblems } from "../orders/index.ts";
 import { pipelineLimits } from "../pipelines/index.ts";
-import { type AgxTool, requireWrite } from "./tools.ts";
+import { type AgxTool, requireWrite, toolNameOf } from "./tools.ts";
+import {
+  invokeWithX402Meta,
+  paymentRequiredResult,
+  RawToolResult,
+  X402_MCP_META,
+  x402ForTool,
+} from "./x402.ts";
 
-/** Invokes a capability for an MCP caller, paying by prepaid balance or a channel. */
+/**
+ * Invokes a capability for an MCP caller: paid with x402 when `_meta["x402/payment"]` carries a
+ * payment, else from the prepaid balance or a channel. When the balance cannot pay and the hub
+ * takes x402 for this capability, the answer is the x402 MCP transport's PaymentRequired.
+ */
 export async function invokeCapability(
+  ctx: AppContext,
+  cap: AimpCapability,
+  input: unknown,
+  caller: Caller,
+  options: { channel_id?: string; meta?: Readonly<Record<string, unknown>> } = {},
+): Promise<Record<string, unknown> | RawToolResult> {
+  const x402 = options.channel_id ? null : x402ForTool(ctx, cap, toolNameOf(cap));
+  const payment = options.meta?.[X402_MCP_META.payment];
+  if (x402 && payment !== undefined) {
+    return new RawToolResult(await invokeWithX402Meta(ctx, x402, cap, { input, caller, payment }));
+  }
+  try {
+    return await invokePrepaid(ctx, cap, input, caller, options.channel_id);
+  } catch (error) {
+    if (x402 && isProblem(error) && error.code === "PAYMENT_REQUIRED") {
+      return new RawToolResult(await paymentRequiredResult(x402, error.detail));
+    }
+    throw error;
+  }
+}
+
+async function invokePrepaid(
   ctx: AppContext,
   cap: AimpCapability,
   input: unknown,
@@ -29,6 +62,7 @@ export async function invokeCapability(
       db: ctx.db,
       purchases: ctx.purchases,
       fulfilment: ctx.fulfilment,
+      orders: ctx.orders,
       usdOf: (minor, asset) => Number(minorToDecimal(minor, decimalsOf(ctx, asset))),
       signer: async () => (await ctx.keys.signingKey(ctx.db.kysely)).privateKey,
     },
@@ -151,20 +185,17 @@ export function coreTools(ctx: AppContext): AgxTool[] {
         },
         ["product_id", "capability_id", "input"],
       ),
-      async call(args, caller) {
+      async call(args, caller, meta) {
         const cap = await findCapability(
           ctx,
           ctx.db.kysely,
           String(args.product_id),
           String(args.capability_id),
         );
-        return invokeCapability(
-          ctx,
-          cap,
-          args.input,
-          caller,
-          typeof args.channel_id === "string" ? args.channel_id : undefined,
-        );
+        return invokeCapability(ctx, cap, args.input, caller, {
+          ...(typeof args.channel_id === "string" ? { channel_id: args.channel_id } : {}),
+          ...(meta ? { meta } : {}),
+        });
       },
     },
     {

@@ -5,6 +5,7 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  McpError,
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { Ajv } from "ajv";
@@ -18,8 +19,17 @@ import { kernelProblems } from "../kernel/problems.ts";
 import { receiptRef } from "../receipts/index.ts";
 import { coreTools, invokeCapability } from "./core-tools.ts";
 import { type AgxTool, capabilityTools } from "./tools.ts";
+import { RawToolResult } from "./x402.ts";
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+
+/** JSON-RPC error code the MCP spec gives an unknown resource URI. */
+export const RESOURCE_NOT_FOUND = -32002;
+
+function notFoundAsNull(error: unknown): null {
+  if (isProblem(error) && error.status === 404) return null;
+  throw error;
+}
 
 function textResult(value: unknown, isError = false) {
   const json = JSON.parse(stringifyWithBigints(value)) as Record<string, unknown>;
@@ -42,7 +52,12 @@ function textResult(value: unknown, isError = false) {
 }
 
 /** Runs one tool: arguments validated against its schema, problems as isError results. */
-async function callTool(tool: AgxTool, args: Record<string, unknown>, caller: Caller) {
+async function callTool(
+  tool: AgxTool,
+  args: Record<string, unknown>,
+  caller: Caller,
+  meta: Readonly<Record<string, unknown>> | undefined,
+) {
   const validate = ajv.compile(tool.inputSchema);
   if (!validate(args)) {
     const errors = (validate.errors ?? []).map((e) => ({
@@ -57,7 +72,8 @@ async function callTool(tool: AgxTool, args: Record<string, unknown>, caller: Ca
     );
   }
   try {
-    return textResult(await tool.call(args, caller));
+    const out = await tool.call(args, caller, meta);
+    return out instanceof RawToolResult ? out.result : textResult(out);
   } catch (error) {
     if (isProblem(error)) return textResult(error.toBody(), true);
     throw error;
@@ -72,8 +88,8 @@ function buildServer(ctx: AppContext, caller: Caller): Server {
   );
   const allTools = async () => [
     ...coreTools(ctx),
-    ...(await capabilityTools(ctx, (cap, input, c, ch) =>
-      invokeCapability(ctx, cap, input, c, ch),
+    ...(await capabilityTools(ctx, (cap, input, c, options) =>
+      invokeCapability(ctx, cap, input, c, options),
     )),
   ];
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
@@ -90,7 +106,8 @@ function buildServer(ctx: AppContext, caller: Caller): Server {
         new Problem(kernelProblems.NOT_FOUND, `no tool ${req.params.name}`).toBody(),
         true,
       );
-    return callTool(tool, (req.params.arguments ?? {}) as Record<string, unknown>, caller);
+    const args = (req.params.arguments ?? {}) as Record<string, unknown>;
+    return callTool(tool, args, caller, req.params._meta as Record<string, unknown> | undefined);
   });
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({
     resources: [
@@ -119,11 +136,10 @@ function buildServer(ctx: AppContext, caller: Caller): Server {
       return { contents: [{ uri, mimeType: "application/json", text }] };
     }
     const m = /^agx:\/\/receipts\/(rcpt_[0-9a-z]{26})$/.exec(uri);
-    if (m?.[1]) {
-      const r = await ctx.receipts.get(ctx.db.kysely, m[1]);
-      return { contents: [{ uri, mimeType: "application/jwt", text: r.jws }] };
-    }
-    throw new Problem(kernelProblems.NOT_FOUND, `no resource ${uri}`);
+    const r = m?.[1] ? await ctx.receipts.get(ctx.db.kysely, m[1]).catch(notFoundAsNull) : null;
+    if (r) return { contents: [{ uri, mimeType: "application/jwt", text: r.jws }] };
+    // The MCP spec's code for an unknown resource (not an internal error).
+    throw new McpError(RESOURCE_NOT_FOUND, "Resource not found", { uri });
   });
   return server;
 }

@@ -4,14 +4,22 @@ import type { Caller } from "../identity/index.ts";
 import { scopeCovers } from "../identity/index.ts";
 import { Problem } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
+import type { RawToolResult } from "./x402.ts";
 
 /** An MCP tool: a JSON Schema contract and a handler that calls a module or flow, like a route. */
 export interface AgxTool {
   name: string;
   description: string;
   inputSchema: Record<string, unknown>;
-  /** Runs the tool; a Problem becomes an isError result with the problem as structured content. */
-  call(args: Record<string, unknown>, caller: Caller): Promise<Record<string, unknown>>;
+  /**
+   * Runs the tool; a Problem becomes an isError result with the problem as structured content.
+   * `meta` is the request's `params._meta` (x402 payments arrive there).
+   */
+  call(
+    args: Record<string, unknown>,
+    caller: Caller,
+    meta?: Readonly<Record<string, unknown>>,
+  ): Promise<Record<string, unknown> | RawToolResult>;
 }
 
 /** MCP tool names allow [A-Za-z0-9_.-]: `analyze@v1` becomes `analyze_v1`. */
@@ -32,14 +40,14 @@ export async function capabilityTools(
     cap: AimpCapability,
     input: unknown,
     caller: Caller,
-    channel_id?: string,
-  ) => Promise<Record<string, unknown>>,
+    options: { meta?: Readonly<Record<string, unknown>> },
+  ) => Promise<Record<string, unknown> | RawToolResult>,
 ): Promise<AgxTool[]> {
   const caps = await localCapabilities(ctx, ctx.db.kysely);
   return caps.map((cap) => ({
     name: toolNameOf(cap),
     description: `${cap.operation.description || cap.service.description} (paid; ${cap.service.name}@${cap.service.version})`,
     inputSchema: cap.operation.input_schema,
-    call: (args, caller) => invoke(cap, args, caller),
+    call: (args, caller, meta) => invoke(cap, args, caller, meta ? { meta } : {}),
   }));
 }

@@ -1,4 +1,4 @@
-import type { Executor } from "../db/db.ts";
+import { beforeCommit, type Executor } from "../db/db.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { newId } from "../kernel/ids.ts";
 import { canonicalJson, sha256Hex } from "../kernel/json.ts";
@@ -9,7 +9,7 @@ import {
   type OrderEvent,
   type PaymentEvent,
 } from "./machine.ts";
-import type { Order, Outcome, Payment, Rail, Run } from "./model.ts";
+import type { Order, OrderEventRow, Outcome, Payment, Rail, Run } from "./model.ts";
 import { orderProblems } from "./problems.ts";
 import * as store from "./store.ts";
 
@@ -27,6 +27,24 @@ export type NewOrder = Omit<
 /** Orders, payments, runs and outcomes. Every write takes the caller's transaction. */
 export function createOrders(deps: { clock: Clock }) {
   const { clock } = deps;
+  // Audit events of a transaction, written together just before it commits (one statement
+  // instead of one per transition; they commit, or roll back, with their transitions all the same).
+  const queued = new WeakMap<Executor, OrderEventRow[]>();
+
+  async function recordEvent(tx: Executor, e: OrderEventRow): Promise<void> {
+    const rows = queued.get(tx);
+    if (rows) {
+      rows.push(e);
+      return;
+    }
+    const fresh = [e];
+    const flush = async () => {
+      queued.delete(tx);
+      await store.insertEvents(tx, fresh);
+    };
+    if (beforeCommit(tx, flush)) queued.set(tx, fresh);
+    else await store.insertEvent(tx, e);
+  }
 
   /** Creates an order, or returns the buyer's existing order with the same client_ref. */
   async function create(tx: Executor, spec: NewOrder): Promise<{ order: Order; created: boolean }> {
@@ -72,7 +90,7 @@ export function createOrders(deps: { clock: Clock }) {
         { extensions: { status: now, event } },
       );
     }
-    await store.insertEvent(tx, {
+    await recordEvent(tx, {
       id: newId("evt", clock.now_ms()),
       order_id: order.id,
       subject: "order",
@@ -144,7 +162,7 @@ export function createOrders(deps: { clock: Clock }) {
         { extensions: { status: now, event } },
       );
     }
-    await store.insertEvent(tx, {
+    await recordEvent(tx, {
       id: newId("evt", clock.now_ms()),
       order_id: payment.order_id,
       subject: "payment",
@@ -217,7 +235,12 @@ export function createOrders(deps: { clock: Clock }) {
     startRun,
     finishRun,
     list: store.listOrders,
-    events: store.eventsOf,
+    /** An order's audit trail (with what this transaction has recorded so far). */
+    events: async (ex: Executor, order_id: string) => {
+      const rows = queued.get(ex);
+      if (rows?.length) await store.insertEvents(ex, rows.splice(0));
+      return store.eventsOf(ex, order_id);
+    },
     runs: store.runsOf,
     outcomeOf: store.outcomeOf,
     outcomesOfPairings: store.outcomesOfPairings,

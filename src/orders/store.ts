@@ -181,6 +181,11 @@ export async function insertEvent(ex: Executor, e: OrderEventRow): Promise<void>
   await q(ex).insertInto("order_events").values(e).execute();
 }
 
+/** Inserts several audit events in one statement. */
+export async function insertEvents(ex: Executor, es: OrderEventRow[]): Promise<void> {
+  if (es.length) await q(ex).insertInto("order_events").values(es).execute();
+}
+
 export async function eventsOf(ex: Executor, order_id: string): Promise<OrderEventRow[]> {
   const rows = await q(ex)
     .selectFrom("order_events")

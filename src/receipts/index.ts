@@ -5,6 +5,7 @@ export { receiptMigrations } from "./migrations.ts";
 export * from "./model.ts";
 export { receiptProblems } from "./problems.ts";
 export {
+  type ChainCursor,
   createReceipts,
   RECEIPT_HEADER_BYTES_MAX,
   type Receipts,

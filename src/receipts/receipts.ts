@@ -36,6 +36,11 @@ export function receiptRef(jws: string): string {
 /** Largest PEAC-Receipt header value sent inline; larger receipts travel by pointer. */
 export const RECEIPT_HEADER_BYTES_MAX = 4096;
 
+/** Where a receipt chain stands, as the caller that is extending it knows. */
+export interface ChainCursor {
+  head: { id: string; seq: number } | null;
+}
+
 /** Issues, stores, chains and verifies receipts. Issue inside the caller's transaction. */
 export function createReceipts(deps: ReceiptsDeps) {
   const { clock, keys } = deps;
@@ -64,15 +69,25 @@ export function createReceipts(deps: ReceiptsDeps) {
     return { jws, kid: key.kid };
   }
 
-  /** Signs and stores a receipt, linking it to the previous receipt of its chain. */
+  /**
+   * Signs and stores a receipt, linking it to the previous receipt of its chain. A caller that
+   * issues several receipts of one chain in a row passes a `cursor` (`{ head: null }` for a chain
+   * it just started): the head is then not read, and the cursor moves to the new receipt. A wrong
+   * cursor cannot fork a chain: the (chain_key, chain_seq) unique key refuses the insert.
+   */
   async function issue(
     tx: Executor,
     request: ReceiptRequest,
-    options: { profile?: ReceiptProfile; nonce?: string } = {},
+    options: { profile?: ReceiptProfile; nonce?: string; cursor?: ChainCursor } = {},
   ): Promise<StoredReceipt> {
     const profile = options.profile ?? deps.profile;
     const chain_key = request.chain_key ?? request.order_id ?? null;
-    const head = chain_key ? await store.chainHead(tx, chain_key) : null;
+    const head =
+      chain_key === null
+        ? null
+        : options.cursor
+          ? options.cursor.head
+          : await store.chainHead(tx, chain_key);
     const id = newId("rcpt", clock.now_ms());
     const { jws, kid } = await sign(tx, profile, request, id, head?.id ?? null);
     const receipt: StoredReceipt = {
@@ -96,6 +111,9 @@ export function createReceipts(deps: ReceiptsDeps) {
       chain_seq: chain_key ? (head?.seq ?? 0) + 1 : null,
       nonce: options.nonce ?? null,
     });
+    if (options.cursor && chain_key !== null) {
+      options.cursor.head = { id, seq: (head?.seq ?? 0) + 1 };
+    }
     return receipt;
   }
 

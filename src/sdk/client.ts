@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from "jose";
+import { paginate } from "./pagination.ts";
 import { AgxProblem } from "./problem.ts";
 import {
   parseReceiptPointer,
@@ -79,6 +80,42 @@ export class AgxClient {
     return this.json<ResponseBody<"getMe">>("GET", "/api/v1/me");
   }
 
+  /** The caller's API keys (never their secrets). */
+  keys() {
+    return this.json<ResponseBody<"listKeys">>("GET", "/api/v1/keys");
+  }
+
+  /** Creates an API key; its secret is in the answer, shown this once. */
+  createKey(body: RequestBody<"createKey">, call?: CallOptions) {
+    return this.json<ResponseBody<"createKey">>("POST", "/api/v1/keys", { ...call, body });
+  }
+
+  /** Revokes an API key at once. */
+  revokeKey(id: string, call?: CallOptions) {
+    return this.json<ResponseBody<"revokeKey">>("DELETE", `/api/v1/keys/${seg(id)}`, call);
+  }
+
+  /**
+   * Replaces a key: creates one of the same scope and label first (so there is never a moment
+   * without a working key), then revokes the old one. Not atomic: when the revoke fails the new
+   * key exists and the error says so (`revoke_error`); retry `revokeKey(old)`.
+   */
+  async rotateKey(id: string): Promise<RotatedKey> {
+    const old = (await this.keys()).items.find((k) => k.id === id);
+    if (!old) throw new AgxProblem(missingKeyBody(id));
+    const made = await this.createKey({
+      scope: old.scope,
+      label: old.label,
+      ...(old.dpop_jkt ? { dpop_jkt: old.dpop_jkt } : {}),
+    });
+    try {
+      const { key: revoked } = await this.revokeKey(id);
+      return { ...made, revoked, revoke_error: null };
+    } catch (error) {
+      return { ...made, revoked: null, revoke_error: error };
+    }
+  }
+
   /** The caller's ledger accounts per asset and kind (amounts as decimal strings). */
   balances() {
     return this.json<ResponseBody<"listBalances">>("GET", "/api/v1/balances");
@@ -102,6 +139,44 @@ export class AgxClient {
   /** A signed, expiring price for one call of a service. */
   quote(body: RequestBody<"createQuote">, call?: CallOptions) {
     return this.json<ResponseBody<"createQuote">>("POST", "/api/v1/quotes", { ...call, body });
+  }
+
+  /** Publishes a skill (a capability contract), or a new version of one of your own. */
+  publishSkill(body: RequestBody<"publishSkill">, call?: CallOptions) {
+    return this.json<ResponseBody<"publishSkill">>("POST", "/api/v1/catalog/skills", {
+      ...call,
+      body,
+    });
+  }
+
+  /** Publishes a service, or a new version of one of your own (same name). */
+  publishService(body: RequestBody<"publishService">, call?: CallOptions) {
+    return this.json<ResponseBody<"publishService">>("POST", "/api/v1/catalog/services", {
+      ...call,
+      body,
+    });
+  }
+
+  services(query: QueryOf<"listServices"> = {}) {
+    return this.json<ResponseBody<"listServices">>("GET", "/api/v1/catalog/services", { query });
+  }
+
+  /** Every service matching the filters, page after page. */
+  allServices(query: Omit<QueryOf<"listServices">, "cursor"> = {}) {
+    return paginate((cursor) => this.services({ ...query, ...(cursor ? { cursor } : {}) }));
+  }
+
+  getService(id: string) {
+    return this.json<ResponseBody<"getService">>("GET", `/api/v1/catalog/services/${seg(id)}`);
+  }
+
+  skills(query: QueryOf<"listSkills"> = {}) {
+    return this.json<ResponseBody<"listSkills">>("GET", "/api/v1/catalog/skills", { query });
+  }
+
+  /** Every skill, page after page. */
+  allSkills(query: Omit<QueryOf<"listSkills">, "cursor"> = {}) {
+    return paginate((cursor) => this.skills({ ...query, ...(cursor ? { cursor } : {}) }));
   }
 
   // invoke and channels
@@ -192,14 +267,8 @@ export class AgxClient {
   }
 
   /** Every order, page after page. */
-  async *allOrders(query: Omit<QueryOf<"listOrders">, "cursor"> = {}) {
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await this.orders({ ...query, ...(cursor ? { cursor } : {}) });
-      yield* page.items;
-      if (!page.next_cursor) return;
-      cursor = page.next_cursor;
-    }
+  allOrders(query: Omit<QueryOf<"listOrders">, "cursor"> = {}) {
+    return paginate((cursor) => this.orders({ ...query, ...(cursor ? { cursor } : {}) }));
   }
 
   // receipts
@@ -311,6 +380,112 @@ export class AgxClient {
   webhooks() {
     return this.json<ResponseBody<"listWebhooks">>("GET", "/api/v1/webhooks");
   }
+
+  /** Deliveries to one endpoint, newest first, with their attempts. */
+  webhookDeliveries(endpoint_id: string, query: QueryOf<"listWebhookDeliveries"> = {}) {
+    return this.json<ResponseBody<"listWebhookDeliveries">>(
+      "GET",
+      `/api/v1/webhooks/${seg(endpoint_id)}/deliveries`,
+      { query },
+    );
+  }
+
+  /** Every delivery to one endpoint, page after page. */
+  allWebhookDeliveries(
+    endpoint_id: string,
+    query: Omit<QueryOf<"listWebhookDeliveries">, "cursor"> = {},
+  ) {
+    return paginate((cursor) =>
+      this.webhookDeliveries(endpoint_id, { ...query, ...(cursor ? { cursor } : {}) }),
+    );
+  }
+
+  /** Sends one delivery again (same webhook-id, a fresh round of attempts). */
+  redeliverWebhook(endpoint_id: string, delivery_id: string, call?: CallOptions) {
+    return this.json<ResponseBody<"redeliverWebhook">>(
+      "POST",
+      `/api/v1/webhooks/${seg(endpoint_id)}/deliveries/${seg(delivery_id)}/redeliver`,
+      call,
+    );
+  }
+
+  /** Sends every dead delivery of an endpoint again. */
+  redeliverFailedWebhooks(endpoint_id: string, call?: CallOptions) {
+    return this.json<ResponseBody<"redeliverFailedWebhooks">>(
+      "POST",
+      `/api/v1/webhooks/${seg(endpoint_id)}/redeliver`,
+      call,
+    );
+  }
+
+  // machines and pairings
+
+  machines(query: QueryOf<"listMachines"> = {}) {
+    return this.json<ResponseBody<"listMachines">>("GET", "/api/v1/machines", { query });
+  }
+
+  /** Every machine of the caller, page after page. */
+  allMachines(query: Omit<QueryOf<"listMachines">, "cursor"> = {}) {
+    return paginate((cursor) => this.machines({ ...query, ...(cursor ? { cursor } : {}) }));
+  }
+
+  /** One machine; the hub re-checks its identity proof on every read. */
+  machine(id: string) {
+    return this.json<ResponseBody<"getMachine">>("GET", `/api/v1/machines/${seg(id)}`);
+  }
+
+  /** A single-use challenge to sign (EIP-191) with the machine's controller key. */
+  machineChallenge(identityRef: string, call?: CallOptions) {
+    return this.json<ResponseBody<"createMachineIdentityChallenge">>(
+      "POST",
+      "/api/v1/machine-identity/challenges",
+      { ...call, body: { identityRef } },
+    );
+  }
+
+  /** Registers a machine with a signed challenge (`identityProof`). */
+  registerMachine(body: RequestBody<"createMachine">, call?: CallOptions) {
+    return this.json<ResponseBody<"createMachine">>("POST", "/api/v1/machines", {
+      ...call,
+      body,
+    });
+  }
+
+  /** The agent pairings of one of the caller's machines, with policies and spend. */
+  pairings(machine_id: string) {
+    return this.json<ResponseBody<"listAgentPairings">>(
+      "GET",
+      `/api/v1/machines/${seg(machine_id)}/agent-pairings`,
+    );
+  }
+
+  /** Revokes a pairing at once: every token of it is refused from now on. */
+  revokePairing(machine_id: string, pairing_id: string, call?: CallOptions) {
+    return this.json<ResponseBody<"revokeAgentPairing">>(
+      "DELETE",
+      `/api/v1/machines/${seg(machine_id)}/agent-pairings/${seg(pairing_id)}`,
+      call,
+    );
+  }
+}
+
+/** What `rotateKey` did: the new key (secret shown once) and the old one, revoked or not. */
+export interface RotatedKey {
+  key: ResponseBody<"createKey">["key"];
+  secret: string;
+  revoked: ResponseBody<"revokeKey">["key"] | null;
+  /** Why the old key is still live, when its revoke failed. */
+  revoke_error: unknown;
+}
+
+function missingKeyBody(id: string) {
+  return {
+    type: "about:blank",
+    title: "Not found",
+    status: 404,
+    detail: `no key ${id} among this caller's keys`,
+    code: "NOT_FOUND",
+  };
 }
 
 /** True when `error` is a problem the hub answered with this code. */

@@ -1,6 +1,7 @@
-export { AgxClient, isProblemCode } from "./client.ts";
+export { AgxClient, isProblemCode, type RotatedKey } from "./client.ts";
 export { decimalToMinor, knownAssetDecimals, minorToDecimal } from "./money.ts";
 export type { Operations } from "./openapi.gen.ts";
+export { type CursorPage, PAGES_MAX, paginate } from "./pagination.ts";
 export {
   AgxNetworkError,
   AgxProblem,

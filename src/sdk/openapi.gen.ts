@@ -1386,7 +1386,7 @@ export interface Operations {
       receipt?: string;
     };
   };
-  /** Submit a payment proof (offchain-record: kept as an unverified attestation) */
+  /** Submit a payment proof: `{tx_hash, chain}` (an ERC-20 transfer to the hub, verified over RPC and claimed once, ever) or an attestation (offchain-record, unverified) */
   submitPaymentProof: {
     method: "POST";
     path: "/api/v1/market/orders/{id}/payment-proof";
@@ -2104,6 +2104,30 @@ export interface Operations {
     query: Record<string, never>;
     body: never;
     response: unknown;
+  };
+  /** Console settings: assets, hub fee and on-chain deposit instructions */
+  getConsoleConfig: {
+    method: "GET";
+    path: "/api/v1/console/config";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: {
+      assets: Array<{
+        code: string;
+        decimals: number;
+      }>;
+      hubFeeBps: number;
+      onchainDeposit: {
+        /** CAIP-2 network of the token */
+        network: string;
+        /** ERC-20 contract address */
+        token: string;
+        /** The hub's address to send the token to */
+        payTo: string;
+        ledgerAsset: string;
+      } | null;
+    };
   };
   /** Ask for a machine identity challenge (sign it with EIP-191 personal_sign) */
   createMachineIdentityChallenge: {
@@ -4260,6 +4284,127 @@ export interface Operations {
     body: never;
     response: {
       redelivered: number;
+    };
+  };
+  /** Ask for a Sign-In with Ethereum nonce and the EIP-4361 message parts to sign */
+  createSessionNonce: {
+    method: "POST";
+    path: "/api/v1/session/nonce";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: {
+      /** Answer the message too */
+      address?: string;
+      chainId?: number;
+    };
+    response: {
+      nonce: string;
+      domain: string;
+      uri: string;
+      version: "1";
+      chainId: number;
+      statement: string;
+      issuedAt: string;
+      expirationTime: string;
+      /** The EIP-4361 message for `address`, ready to sign (null without an address) */
+      message: string | null;
+    };
+  };
+  /** The console session of this cookie, with its CSRF token */
+  getSession: {
+    method: "GET";
+    path: "/api/v1/session";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: {
+      session: {
+        id: string;
+        method: "siwe" | "api_key";
+        address: string | null;
+        scope: "read" | "write" | "admin";
+        createdAt: string;
+        expiresAt: string;
+      };
+      principal: {
+        id: string;
+        kind: string;
+        handle: string;
+        display_name: string;
+        webhook_url: string | null;
+        status: string;
+        created_at: string;
+      };
+      /** Send it as x-csrf-token on state-changing requests */
+      csrfToken: string;
+    };
+  };
+  /** Sign in with Ethereum (EIP-4361): a signed message opens a cookie session */
+  createSession: {
+    method: "POST";
+    path: "/api/v1/session";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: {
+      message: string;
+      signature: string;
+    };
+    response: {
+      session: {
+        id: string;
+        method: "siwe" | "api_key";
+        address: string | null;
+        scope: "read" | "write" | "admin";
+        createdAt: string;
+        expiresAt: string;
+      };
+      principal: {
+        id: string;
+        kind: string;
+        handle: string;
+        display_name: string;
+        webhook_url: string | null;
+        status: string;
+        created_at: string;
+      };
+    };
+  };
+  /** Sign out: end this console session and clear its cookie */
+  deleteSession: {
+    method: "DELETE";
+    path: "/api/v1/session";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: unknown;
+  };
+  /** Exchange an API key for a cookie session of its scope (operators in a browser) */
+  createKeySession: {
+    method: "POST";
+    path: "/api/v1/session/key";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: {
+      apiKey: string;
+    };
+    response: {
+      session: {
+        id: string;
+        method: "siwe" | "api_key";
+        address: string | null;
+        scope: "read" | "write" | "admin";
+        createdAt: string;
+        expiresAt: string;
+      };
+      principal: {
+        id: string;
+        kind: string;
+        handle: string;
+        display_name: string;
+        webhook_url: string | null;
+        status: string;
+        created_at: string;
+      };
     };
   };
 }

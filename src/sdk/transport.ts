@@ -15,6 +15,12 @@ export interface AgxClientOptions {
   timeout_ms?: number;
   /** The fetch to use (tests, proxies); the global one by default. */
   fetch?: typeof globalThis.fetch;
+  /**
+   * Pays 402 answers: wraps the fetch, e.g. `(f) => wrapFetchWithPayment(f, x402client)` from
+   * `@x402/fetch`. The paid retry gets its own Idempotency-Key (`<key>.paid`): the hub keeps the
+   * first answer of a key, and that was the 402.
+   */
+  payments?: (fetch: typeof globalThis.fetch) => typeof globalThis.fetch;
   /** Makes Idempotency-Keys for calls that did not bring one. */
   newIdempotencyKey?: () => string;
 }
@@ -40,6 +46,25 @@ export interface AgxResponse<T> {
 }
 
 const STATE_CHANGING = new Set<HttpMethod>(["POST", "PUT", "PATCH", "DELETE"]);
+const PAYMENT_HEADERS = ["payment-signature", "x-payment"];
+
+/** The fetch a payment wrapper calls: a request carrying a payment gets a key of its own. */
+function paidRetryFetch(base: typeof globalThis.fetch): typeof globalThis.fetch {
+  return (input, init) => {
+    const request = new Request(input, init);
+    const key = request.headers.get("idempotency-key");
+    if (!key || !PAYMENT_HEADERS.some((h) => request.headers.has(h))) return base(request);
+    const headers = new Headers(request.headers);
+    headers.set("idempotency-key", `${key}.paid`);
+    return base(new Request(request, { headers }));
+  };
+}
+
+/** The fetch of these options: the given (or global) one, wrapped by `payments` when set. */
+export function fetchOf(options: AgxClientOptions): typeof globalThis.fetch {
+  const base = options.fetch ?? globalThis.fetch;
+  return options.payments ? options.payments(paidRetryFetch(base)) : base;
+}
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 async function bodyOf(res: Response): Promise<unknown> {
@@ -78,7 +103,7 @@ export async function send<T>(
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
   let res: Response;
   try {
-    res = await (options.fetch ?? globalThis.fetch)(url, {
+    res = await fetchOf(options)(url, {
       method,
       headers,
       signal,

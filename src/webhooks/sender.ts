@@ -142,18 +142,15 @@ export function createSender(options: SenderOptions) {
     const address = target.addresses[0];
     if (!address) throw new Problem(netProblems.NET_FETCH_FAILED, "The host has no addresses");
     const pool = poolOf(target.url, target.hostname, address);
+    // One POST per recorded attempt, never a silent second one: a receiver that reset a
+    // kept-alive socket may well have read the request, and the attempts log (and the bound of
+    // 6 attempts) must count every request it was sent. The idle timeout below the receivers'
+    // own keeps such races rare; a lost one is an ordinary failed attempt, retried by backoff.
     let answer: { res: IncomingMessage; reused: boolean };
     try {
       answer = await once(target.url, pool, headers, body, signal);
     } catch (error) {
-      // A kept-alive socket the receiver closed meanwhile: try once more on a fresh one (the
-      // same webhook-id, so a receiver that did get the first one dedupes it).
-      if (!(error as { reused?: boolean }).reused || signal.aborted) throw failed(error);
-      try {
-        answer = await once(target.url, pool, headers, body, signal);
-      } catch (again) {
-        throw failed(again);
-      }
+      throw failed(error);
     }
     try {
       await drain(answer.res);

@@ -1,3 +1,4 @@
+export { type ChainClients, createChainClients, rpc, rpcError } from "./chain.ts";
 export {
   decodeHeaderJson,
   decodePaymentHeader,
@@ -6,20 +7,38 @@ export {
   encodeResponseHeader,
   X402_HEADERS,
 } from "./codec.ts";
+export { verifyEip3009Signature } from "./eip3009.ts";
 export { createLocalFacilitator, type LocalFacilitatorOptions } from "./facilitator.ts";
 export { createX402Gate, type GateRequest, type GateResult, type X402Gate } from "./gate.ts";
 export { x402Limits } from "./limits.ts";
 export { x402Migrations } from "./migrations.ts";
 export type * from "./model.ts";
-export { challengeProblem, settlementHeaders, type VerifiedPayment } from "./payment.ts";
+export {
+  challengeProblem,
+  type PaymentIdSlot,
+  settlementHeaders,
+  type VerifiedPayment,
+} from "./payment.ts";
 export { x402Problems } from "./problems.ts";
 export {
   createProofVerifier,
+  type PaymentProofSpec,
   type ProofVerifier,
   type ProofVerifierOptions,
   type TransferProof,
+  type VerifiedPayment as VerifiedTransferPayment,
   type VerifiedTransfer,
 } from "./proofs.ts";
+export {
+  type AuthorizationOutcome,
+  type AuthorizationReader,
+  authorizationOf,
+  createAuthorizationReader,
+  endPendingSettlement,
+  getPendingSettlement,
+  insertPendingSettlement,
+  type PendingSettlement,
+} from "./reconcile.ts";
 export { createRemoteFacilitator, type RemoteFacilitatorOptions } from "./remote.ts";
 export {
   type BazaarSpec,
@@ -36,6 +55,7 @@ export { chainOf, createEvmSigner, createSerialQueue, type EvmSignerOptions } fr
 export {
   claimTx,
   createPendingSettlementStore,
+  dropPendingPaymentId,
   finishPaymentId,
   type PaymentIdReservation,
   purgePaymentIds,

@@ -39,4 +39,33 @@ export const x402Migrations: Record<string, AgxMigration> = {
         .execute();
     },
   },
+  "1720_x402_reconciliations": {
+    async up(db) {
+      // Settlements whose outcome was unknown, until the chain says how they ended.
+      await db.schema
+        .createTable("x402_reconciliations")
+        .addColumn("order_id", "text", (c) => c.primaryKey())
+        .addColumn("buyer_id", "text", (c) => c.notNull())
+        .addColumn("network", "text", (c) => c.notNull())
+        .addColumn("token", "text", (c) => c.notNull())
+        .addColumn("pay_to", "text", (c) => c.notNull())
+        .addColumn("authorizer", "text", (c) => c.notNull())
+        .addColumn("nonce", "text", (c) => c.notNull())
+        .addColumn("valid_before", "text", (c) => c.notNull())
+        .addColumn("amount_atomic", "text", (c) => c.notNull())
+        .addColumn("tx_hash", "text")
+        .addColumn("from_block", "text", (c) => c.notNull())
+        .addColumn("payment_id", "text")
+        .addColumn("payload_sha256", "text")
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+        .addColumn("updated_at_ms", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("x402_reconciliations_state")
+        .on("x402_reconciliations")
+        .columns(["state", "created_at_ms"])
+        .execute();
+    },
+  },
 };

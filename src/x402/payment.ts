@@ -37,6 +37,8 @@ export interface VerifiedPayment {
   payload: AnyPaymentPayload;
   requirements: AnyPaymentRequirements;
   payment_id: string | null;
+  /** The reserved payment identifier and its payload hash (reconciliation finishes it). */
+  slot: PaymentIdSlot | null;
   /** Settles on chain; `result` is kept with the payment identifier for replays. */
   settle(options?: { result?: unknown }): Promise<SettlementOutcome>;
   /** Gives the payment up (the work failed): frees the payment identifier. */
@@ -75,6 +77,7 @@ export function settlementOf(
     payload: spec.payload,
     requirements: spec.requirements,
     payment_id: spec.slot?.id ?? null,
+    slot: spec.slot,
     async settle(options = {}) {
       once();
       const response = await settleOrPending(deps.facilitator, spec);

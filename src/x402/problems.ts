@@ -39,6 +39,10 @@ export const x402Problems = defineProblems({
     status: 400,
     title: "The transaction holds no matching token transfer",
   },
+  PAYMENT_SENDER_UNKNOWN: {
+    status: 403,
+    title: "The transfer was sent from an address the payer has not proven it controls",
+  },
   PAYMENT_TX_ALREADY_USED: {
     status: 409,
     title: "This transaction already paid for something else",

@@ -1,8 +1,6 @@
 import {
-  createPublicClient,
   erc20Abi,
   getAddress,
-  http,
   isAddress,
   isAddressEqual,
   isHash,
@@ -13,11 +11,10 @@ import {
 } from "viem";
 import { assert } from "../kernel/assert.ts";
 import { Problem } from "../kernel/problem.ts";
+import { createChainClients, rpc, rpcError } from "./chain.ts";
 import { x402Limits } from "./limits.ts";
 import type { Hex } from "./model.ts";
 import { x402Problems } from "./problems.ts";
-import { chainIdOf } from "./requirements.ts";
-import { chainOf } from "./signer.ts";
 
 /**
  * A direct ERC-20 payment the buyer made and now proves with its transaction hash (peaq's
@@ -51,6 +48,22 @@ export interface VerifiedTransfer {
   confirmations: bigint;
 }
 
+/** What a payment proof must show (see `verifyPayment`). */
+export interface PaymentProofSpec {
+  chain: string;
+  tx_hash: Hex;
+  token: Hex;
+  to: Hex;
+  amount_min_raw: bigint;
+  senders: readonly Hex[];
+}
+
+/** A verified payment: the transfer found, who sent it and how much. */
+export interface VerifiedPayment extends VerifiedTransfer {
+  from: Hex;
+  amount_raw: bigint;
+}
+
 /**
  * Verifies transfer proofs over RPC: the receipt must exist (else PAYMENT_NOT_MINED 409), have
  * succeeded (else PAYMENT_TX_FAILED 402), carry a `Transfer` log of the token from `from` to
@@ -65,26 +78,27 @@ export function createProofVerifier(options: ProofVerifierOptions) {
       confirmations_min <= x402Limits.confirmations_max,
     "confirmations_min is 1..confirmations_max",
   );
-  const clients = new Map<string, PublicClient>();
+  const { clientOf } = createChainClients(options);
 
-  function clientOf(chain: string): PublicClient {
-    const url = options.rpc_urls[chain];
-    if (!url) {
+  /** The proof's receipt, succeeded and deep enough, and the chain's head. */
+  async function minedReceipt(chain: string, tx_hash: Hex) {
+    const client = clientOf(chain);
+    const receipt = await receiptOf(client, tx_hash);
+    if (receipt.status !== "success") {
+      throw new Problem(x402Problems.PAYMENT_TX_FAILED, `${tx_hash} reverted`, {
+        extensions: { tx_hash, block_number: receipt.blockNumber.toString() },
+      });
+    }
+    const head = await rpc(() => client.getBlockNumber({ cacheTime: 0 }));
+    const confirmations = head - receipt.blockNumber + 1n;
+    if (confirmations < BigInt(confirmations_min)) {
       throw new Problem(
-        x402Problems.PAYMENT_RPC_REQUIRED,
-        `this hub has no RPC endpoint for ${chain}; the proof can only be recorded unverified`,
+        x402Problems.PAYMENT_NOT_MINED,
+        `${tx_hash} has ${confirmations} of ${confirmations_min} confirmations`,
+        { extensions: { confirmations: Number(confirmations), confirmations_min } },
       );
     }
-    let client = clients.get(chain);
-    if (!client) {
-      const transport = http(url, {
-        timeout: options.rpc_timeout_ms ?? x402Limits.rpc_timeout_ms,
-        retryCount: 0,
-      });
-      client = createPublicClient({ chain: chainOf(chainIdOf(chain as never), url), transport });
-      clients.set(chain, client);
-    }
-    return client;
+    return { receipt, confirmations };
   }
 
   async function verify(proof: TransferProof): Promise<VerifiedTransfer> {
@@ -94,23 +108,8 @@ export function createProofVerifier(options: ProofVerifierOptions) {
         "tx_hash must be a 32-byte hash and token, from and to addresses",
       );
     }
-    const client = clientOf(proof.chain);
-    const receipt = await receiptOf(client, proof.tx_hash);
-    if (receipt.status !== "success") {
-      throw new Problem(x402Problems.PAYMENT_TX_FAILED, `${proof.tx_hash} reverted`, {
-        extensions: { tx_hash: proof.tx_hash, block_number: receipt.blockNumber.toString() },
-      });
-    }
+    const { receipt, confirmations } = await minedReceipt(proof.chain, proof.tx_hash);
     const log = matchingTransfer(receipt, proof);
-    const head = await rpc(() => client.getBlockNumber({ cacheTime: 0 }));
-    const confirmations = head - receipt.blockNumber + 1n;
-    if (confirmations < BigInt(confirmations_min)) {
-      throw new Problem(
-        x402Problems.PAYMENT_NOT_MINED,
-        `${proof.tx_hash} has ${confirmations} of ${confirmations_min} confirmations`,
-        { extensions: { confirmations: Number(confirmations), confirmations_min } },
-      );
-    }
     return {
       chain: proof.chain,
       tx_hash: proof.tx_hash,
@@ -120,7 +119,56 @@ export function createProofVerifier(options: ProofVerifierOptions) {
     };
   }
 
-  return { verify };
+  /**
+   * A payment proof: a `Transfer` of `token` to `to` of at least `amount_min_raw`, sent by one of
+   * `senders` (addresses the payer proved it controls). A matching transfer from anyone else is
+   * PAYMENT_SENDER_UNKNOWN: anyone can see a transfer to the hub and must not claim it.
+   */
+  async function verifyPayment(spec: PaymentProofSpec): Promise<VerifiedPayment> {
+    if (!isHash(spec.tx_hash)) {
+      throw new Problem(x402Problems.PAYMENT_TRANSFER_NOT_FOUND, "tx_hash is not a 32-byte hash");
+    }
+    const { receipt, confirmations } = await minedReceipt(spec.chain, spec.tx_hash);
+    const paying = parseEventLogs({
+      abi: erc20Abi,
+      eventName: "Transfer",
+      logs: receipt.logs,
+      strict: true,
+    }).filter(
+      (l) =>
+        isAddressEqual(l.address, getAddress(spec.token)) &&
+        isAddressEqual(l.args.to, getAddress(spec.to)) &&
+        l.args.value >= spec.amount_min_raw,
+    );
+    if (paying.length === 0) {
+      throw new Problem(
+        x402Problems.PAYMENT_TRANSFER_NOT_FOUND,
+        `${spec.tx_hash} moves no ${spec.amount_min_raw} or more of ${spec.token} to ${spec.to}`,
+        { extensions: { tx_hash: spec.tx_hash } },
+      );
+    }
+    const log = paying.find((l) => spec.senders.some((a) => isAddressEqual(l.args.from, a)));
+    if (!log) {
+      const from = paying[0]?.args.from;
+      throw new Problem(
+        x402Problems.PAYMENT_SENDER_UNKNOWN,
+        `${from} is not an address you proved you control; bind it first ` +
+          "(POST /api/v1/key-bindings/challenges)",
+        { extensions: { tx_hash: spec.tx_hash, from } },
+      );
+    }
+    return {
+      chain: spec.chain,
+      tx_hash: spec.tx_hash,
+      block_number: receipt.blockNumber,
+      log_index: log.logIndex,
+      confirmations,
+      from: getAddress(log.args.from),
+      amount_raw: log.args.value,
+    };
+  }
+
+  return { verify, verifyPayment };
 }
 
 export type ProofVerifier = ReturnType<typeof createProofVerifier>;
@@ -136,20 +184,6 @@ async function receiptOf(client: PublicClient, hash: Hex): Promise<TransactionRe
     }
     throw rpcError(error);
   }
-}
-
-async function rpc<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw rpcError(error);
-  }
-}
-
-function rpcError(cause: unknown): Problem {
-  return new Problem(x402Problems.PAYMENT_RPC_ERROR, "the chain's RPC endpoint failed", {
-    cause,
-  });
 }
 
 /** The receipt's `Transfer` log of the proof's token, parties and exact amount. */

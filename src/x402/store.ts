@@ -113,6 +113,19 @@ export async function releasePaymentId(
     .execute();
 }
 
+/** Frees an identifier left `pending` by a settlement that, reconciled, never happened. */
+export async function dropPendingPaymentId(
+  ex: Executor,
+  spec: { id: string; payload_sha256: string },
+): Promise<void> {
+  await q(ex)
+    .deleteFrom("x402_payment_ids")
+    .where("id", "=", spec.id)
+    .where("payload_sha256", "=", spec.payload_sha256)
+    .where("state", "=", "pending")
+    .execute();
+}
+
 /** Deletes identifiers older than `before_ms`; returns how many. */
 export async function purgePaymentIds(ex: Executor, before_ms: number): Promise<number> {
   const r = await q(ex)

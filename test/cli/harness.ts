@@ -1,7 +1,6 @@
 import { Command } from "commander";
-import { registerAgentCommands } from "../../src/cli/agent.ts";
+import { registerClientCommands } from "../../src/cli/commands.ts";
 import type { ClientCliIo } from "../../src/cli/hub-client.ts";
-import { registerHubCommands } from "../../src/cli/hub-commands.ts";
 
 export interface Run {
   out: string;
@@ -10,7 +9,11 @@ export interface Run {
 }
 
 /** Runs `agx <args>` in-process with captured output and the given environment. */
-export async function agx(args: string[], env: Record<string, string> = {}): Promise<Run> {
+export async function agx(
+  args: string[],
+  env: Record<string, string> = {},
+  tty: { colour?: boolean; errIsTty?: boolean } = {},
+): Promise<Run> {
   const run: Run = { out: "", err: "", code: -1 };
   const io: ClientCliIo = {
     out: (t) => {
@@ -23,13 +26,13 @@ export async function agx(args: string[], env: Record<string, string> = {}): Pro
       run.code = c;
     },
     env,
+    ...tty,
   };
   const program = new Command("agx").exitOverride().configureOutput({
     writeOut: io.out,
     writeErr: io.err,
   });
-  registerHubCommands(program, io);
-  registerAgentCommands(program, io);
+  registerClientCommands(program, io);
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (error) {

@@ -17,7 +17,7 @@ const agx = (args: string[]) =>
     env: { PATH: process.env.PATH ?? "", AGX_LOG_LEVEL: "warn" },
   });
 
-describe("agx receipt and keys commands", () => {
+describe("agx receipt, receipt keys and deposit commands", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "agx-cli-rcpt-"));
   let jws = "";
   let jwksFile = "";
@@ -65,8 +65,8 @@ describe("agx receipt and keys commands", () => {
   });
 
   it("rotates keys, and receipts of the retired key still verify", () => {
-    const before = agx(["keys", "list", "--data-dir", dataDir]).stdout;
-    const rotated = agx(["keys", "rotate", "--data-dir", dataDir]);
+    const before = agx(["receipt", "keys", "list", "--data-dir", dataDir]).stdout;
+    const rotated = agx(["receipt", "keys", "rotate", "--data-dir", dataDir]);
     expect(rotated.status).toBe(0);
     const active = /active\s+(rk_\S+)/.exec(rotated.stdout)?.[1];
     expect(before).toContain(`${active}  next`);

@@ -185,6 +185,81 @@ describeStores("ledger", (store) => {
     expect((await balanceOf(bob.id)).balance_minor).toBe(100n);
   });
 
+  it("judges a linked batch step by step: money must arrive before it moves on", async () => {
+    const alice = await funded(30n);
+    const [bob, carol] = [await account(newId("prn")), await account(newId("prn"))];
+    const leg = (from: Account, to: Account, id = newId("tr")): TransferInput => ({
+      op: "transfer",
+      id,
+      debit_account_id: from.id,
+      credit_account_id: to.id,
+      amount_minor: 30n,
+      asset: "USDC",
+      code: "leg",
+    });
+    const batch = (inputs: TransferInput[]) =>
+      db.transaction((tx) => ledger.createTransfers(tx, inputs, { linked: true }));
+    // Bob is empty: paying Carol before Alice pays him fails, though the net would be fine.
+    const early = await batch([leg(bob, carol), leg(alice, bob)]);
+    expect(early.map((r) => r.result)).toEqual(["exceeds_balance", "linked_event_failed"]);
+    expect((await balanceOf(alice.id)).balance_minor).toBe(30n);
+    const inOrder = await batch([leg(alice, bob), leg(bob, carol)]);
+    expect(inOrder.map((r) => r.result)).toEqual(["created", "created"]);
+    expect((await balanceOf(bob.id)).balance_minor).toBe(0n);
+    expect((await balanceOf(carol.id)).balance_minor).toBe(30n);
+  });
+
+  it("posts a hold and pays it onward in one linked batch, and replays it as `exists`", async () => {
+    const buyer = await funded(100n);
+    const escrow = await account(newId("prn"), "USDC", "escrow");
+    const [seller, fees] = [
+      await account(newId("prn")),
+      await account(newId("prn"), "USDC", "fees"),
+    ];
+    const hold = newId("tr");
+    const held = await transfer({
+      op: "hold",
+      id: hold,
+      debit_account_id: buyer.id,
+      credit_account_id: escrow.id,
+      amount_minor: 40n,
+      asset: "USDC",
+      code: "order",
+    });
+    expect(held.result).toBe("created");
+    expect((await balanceOf(buyer.id)).available_minor).toBe(60n);
+    const release: TransferInput[] = [
+      { op: "post", id: `${hold}.post`, pending_id: hold },
+      {
+        op: "transfer",
+        id: `${hold}.payout`,
+        debit_account_id: escrow.id,
+        credit_account_id: seller.id,
+        amount_minor: 39n,
+        asset: "USDC",
+        code: "payout",
+      },
+      {
+        op: "transfer",
+        id: `${hold}.fee`,
+        debit_account_id: escrow.id,
+        credit_account_id: fees.id,
+        amount_minor: 1n,
+        asset: "USDC",
+        code: "fee",
+      },
+    ];
+    const run = () => db.transaction((tx) => ledger.createTransfers(tx, release, { linked: true }));
+    expect((await run()).map((r) => r.result)).toEqual(["created", "created", "created"]);
+    expect((await run()).map((r) => r.result)).toEqual(["exists", "exists", "exists"]);
+    const after = await balanceOf(buyer.id);
+    expect([after.balance_minor, after.pending_debits_minor]).toEqual([60n, 0n]);
+    expect((await balanceOf(escrow.id)).balance_minor).toBe(0n);
+    expect((await balanceOf(seller.id)).balance_minor).toBe(39n);
+    expect((await balanceOf(fees.id)).balance_minor).toBe(1n);
+    expect((await ledger.getTransfer(db.kysely, hold))?.state).toBe("posted");
+  });
+
   it("applies an unlinked batch transfer by transfer, each with its own result", async () => {
     const alice = await funded(50n);
     const bob = await account(newId("prn"));

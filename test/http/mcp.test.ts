@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -142,6 +143,55 @@ describe("the MCP server, driven by the SDK's own client over HTTP", () => {
     expect(doc.signature.algorithm).toBe("ed25519");
     const templates = await client.listResourceTemplates();
     expect(templates.resourceTemplates[0]?.uriTemplate).toBe("agx://receipts/{id}");
+  });
+
+  it("answers an unknown resource with the MCP code -32002, not an internal error", async () => {
+    const read = client.readResource({ uri: "agx://receipts/rcpt_00000000000000000000000000" });
+    await expect(read).rejects.toMatchObject({ code: -32002 });
+    await expect(client.readResource({ uri: "test://nothing" })).rejects.toMatchObject({
+      code: -32002,
+    });
+  });
+
+  it("refuses a foreign Origin or Host (DNS rebinding) and takes its own", async () => {
+    const call = (headers: Record<string, string>) =>
+      fetch(`${url}/mcp`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${key}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          ...headers,
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      });
+    const evil = await call({ origin: "http://evil.example.com" });
+    expect(evil.status).toBe(403);
+    expect(((await evil.json()) as { code: string }).code).toBe("FORBIDDEN");
+    // fetch cannot set Host; node:http can.
+    const hostStatus = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${url}/mcp`,
+        {
+          method: "POST",
+          headers: {
+            host: "evil.example.com",
+            authorization: `Bearer ${key}`,
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }));
+    });
+    expect(hostStatus).toBe(403);
+    expect((await call({ origin: new URL(url).origin })).status).toBe(200);
+    expect((await call({ origin: "http://localhost:1234" })).status).toBe(200);
   });
 
   it("refuses a caller without a key", async () => {

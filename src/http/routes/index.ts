@@ -1,3 +1,4 @@
+import type { Sessions } from "../../sessions/index.ts";
 import type { App } from "../app.ts";
 import type { AppContext } from "../context.ts";
 import adminCreatePrincipal from "./admin/create-principal.ts";
@@ -22,6 +23,7 @@ import quoteRoute from "./catalog/quote.ts";
 import searchRoute from "./catalog/search.ts";
 import serviceRoutes from "./catalog/services.ts";
 import skillRoutes from "./catalog/skills.ts";
+import consoleConfig from "./console/config.ts";
 import createKey from "./keys/create.ts";
 import listKeys from "./keys/list.ts";
 import revokeKey from "./keys/revoke.ts";
@@ -35,6 +37,7 @@ import paymentRoutes from "./orders/payment.ts";
 import readOrderRoutes from "./orders/read.ts";
 import getReceipt from "./receipts/get.ts";
 import verifyReceiptRoute from "./receipts/verify.ts";
+import { registerSessionRoutes } from "./session/index.ts";
 import health from "./system/health.ts";
 import openapi from "./system/openapi.ts";
 import problemDoc from "./system/problem-doc.ts";
@@ -45,7 +48,11 @@ import peacIssuer from "./wellknown/peac-issuer.ts";
 import peacTxt from "./wellknown/peac-txt.ts";
 
 /** Every route of the hub, grouped by namespace (see docs/architecture.md). */
-export function registerRoutes(app: App, ctx: AppContext): void {
+export function registerRoutes(
+  app: App,
+  ctx: AppContext,
+  extras: { sessions?: Sessions } = {},
+): void {
   for (const route of [
     health,
     ready,
@@ -88,9 +95,11 @@ export function registerRoutes(app: App, ctx: AppContext): void {
     aimpPipelines,
     aimpFederation,
     aimpStats,
+    consoleConfig,
   ]) {
     route(app, ctx);
   }
   registerMachineRoutes(app, ctx);
   registerMarketRoutes(app, ctx);
+  if (extras.sessions) registerSessionRoutes(app, { ...ctx, sessions: extras.sessions });
 }

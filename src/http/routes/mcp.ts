@@ -1,7 +1,45 @@
+import type { FastifyRequest } from "fastify";
+import { Problem } from "../../kernel/problem.ts";
+import { kernelProblems } from "../../kernel/problems.ts";
 import { handleMcp } from "../../mcp/index.ts";
 import type { App } from "../app.ts";
 import { callerOf } from "../auth.ts";
 import type { AppContext } from "../context.ts";
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+const hostnameOf = (hostHeader: string) => {
+  try {
+    return new URL(`http://${hostHeader}`).hostname;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * DNS-rebinding guard (MCP transports: servers MUST validate Origin). A browser page may reach
+ * a hub on loopback under a hostile name; it then sends that name as Origin and Host. Allowed:
+ * no Origin (non-browser clients) or the hub's own public origin; on a loopback bind, loopback
+ * origins too, and only loopback (or public URL) Host names.
+ */
+export function checkMcpOrigin(ctx: AppContext, request: FastifyRequest): void {
+  const publicUrl = new URL(ctx.publicUrl());
+  const loopbackBind = LOOPBACK.has(ctx.config.host);
+  const allowedName = (name: string | null) =>
+    name !== null && (name === publicUrl.hostname || (loopbackBind && LOOPBACK.has(name)));
+  const refuse = (what: string) =>
+    new Problem(kernelProblems.FORBIDDEN, `${what} is not this hub's; /mcp refuses it`);
+  const origin = request.headers.origin;
+  if (origin !== undefined) {
+    const parsed = URL.canParse(origin) ? new URL(origin) : null;
+    if (parsed?.origin !== publicUrl.origin && !allowedName(parsed?.hostname ?? null)) {
+      throw refuse(`Origin ${origin}`);
+    }
+  }
+  if (loopbackBind && !allowedName(hostnameOf(request.headers.host ?? ""))) {
+    throw refuse(`Host ${request.headers.host}`);
+  }
+}
 
 /**
  * The MCP server (Streamable HTTP, stateless: each request carries its own credentials, so any
@@ -19,6 +57,9 @@ export default function mcpRoute(app: App, ctx: AppContext) {
       operationId: "mcp",
       security: [{ apiKey: [] }],
     },
-    handler: async (request, reply) => handleMcp(ctx, request, reply, callerOf(request)),
+    handler: async (request, reply) => {
+      checkMcpOrigin(ctx, request);
+      return handleMcp(ctx, request, reply, callerOf(request));
+    },
   });
 }

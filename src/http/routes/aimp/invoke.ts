@@ -5,6 +5,7 @@ import type { Delegated } from "../../../flows/purchase.ts";
 import { addressOwnerId } from "../../../flows/x402.ts";
 import { invokeWithX402 } from "../../../flows/x402-invoke.ts";
 import { newId } from "../../../kernel/ids.ts";
+import { canonicalJson, sha256Hex } from "../../../kernel/json.ts";
 import { limits } from "../../../kernel/limits.ts";
 import { minorToDecimal } from "../../../kernel/money.ts";
 import { Problem } from "../../../kernel/problem.ts";
@@ -101,6 +102,7 @@ async function handle(
         db: ctx.db,
         purchases: ctx.purchases,
         fulfilment: ctx.fulfilment,
+        orders: ctx.orders,
         usdOf: (minor, asset) => Number(minorToDecimal(minor, decimalsOf(ctx, asset))),
         signer: async () => (await ctx.keys.signingKey(ctx.db.kysely)).privateKey,
       },
@@ -111,6 +113,12 @@ async function handle(
         operation: cap.operation.name,
         input,
         payment,
+        skill: cap.skill,
+        // A retry with the same Idempotency-Key whose first answer was never stored (the process
+        // died mid-call) finds the first order instead of buying again.
+        ...(request.idem
+          ? { client_ref: `idem:${sha256Hex(canonicalJson(request.idem.scope)).slice(0, 40)}` }
+          : {}),
       },
     );
     if (out.peac_receipt) {
@@ -237,6 +245,56 @@ async function handleX402(
   });
 }
 
+type Suggestion = {
+  product_id: string;
+  capability_id: string;
+  why: string;
+  est_price_usd: number;
+};
+
+/**
+ * What to call after a capability: up to three related ones from the catalogue. A hint, not
+ * data: kept per service for a few seconds (a catalogue search per paid call was a large share
+ * of its cost), in a bounded map per app.
+ */
+const suggestionCaches = new WeakMap<
+  AppContext,
+  Map<string, { at_ms: number; list: Suggestion[] }>
+>();
+
+async function suggestionsFor(ctx: AppContext, cap: AimpCapability): Promise<Suggestion[]> {
+  let cache = suggestionCaches.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    suggestionCaches.set(ctx, cache);
+  }
+  const now_ms = ctx.clock.now_ms();
+  const hit = cache.get(cap.service.id);
+  if (hit && now_ms - hit.at_ms < limits.invoke_suggestions_cache_ms) return hit.list;
+  const list = await relatedTo(ctx, cap);
+  if (cache.size >= limits.invoke_suggestions_cache_max) cache.clear();
+  cache.set(cap.service.id, { at_ms: now_ms, list });
+  return list;
+}
+
+async function relatedTo(ctx: AppContext, cap: AimpCapability): Promise<Suggestion[]> {
+  const related = (await ctx.catalog.search(ctx.db.kysely, cap.skill.label, {}, {}).catch(() => []))
+    .filter((r) => r.service.id !== cap.service.id)
+    .slice(0, 3);
+  const suggested: Suggestion[] = [];
+  for (const r of related) {
+    const op = (await ctx.catalog.getSkill(ctx.db.kysely, r.service.skill_key))?.operations[0];
+    if (op)
+      suggested.push({
+        product_id: r.service.name,
+        capability_id: capabilityIdOf(op, r.service),
+        why: r.reasons[0] ?? "related",
+        est_price_usd: usdPerCall(ctx, r.service),
+      });
+  }
+  return suggested;
+}
+
 /** The invoke answer: result, receipts, price, latency and what to call next. */
 async function answer(
   ctx: AppContext,
@@ -251,20 +309,7 @@ async function answer(
     latency_ms: number;
   },
 ) {
-  const related = (await ctx.catalog.search(ctx.db.kysely, cap.skill.label, {}, {}).catch(() => []))
-    .filter((r) => r.service.id !== cap.service.id)
-    .slice(0, 3);
-  const suggested = [];
-  for (const r of related) {
-    const op = (await ctx.catalog.getSkill(ctx.db.kysely, r.service.skill_key))?.operations[0];
-    if (op)
-      suggested.push({
-        product_id: r.service.name,
-        capability_id: capabilityIdOf(op, r.service),
-        why: r.reasons[0] ?? "related",
-        est_price_usd: usdPerCall(ctx, r.service),
-      });
-  }
+  const suggested = await suggestionsFor(ctx, cap);
   return {
     success: out.success,
     result: out.result,

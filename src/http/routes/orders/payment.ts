@@ -1,4 +1,6 @@
 import { Type } from "@sinclair/typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { type TxPaymentProof, txProofOf, txProofsFor } from "../../../flows/tx-proof.ts";
 import { Problem } from "../../../kernel/problem.ts";
 import { orderProblems } from "../../../orders/index.ts";
 import type { App } from "../../app.ts";
@@ -95,14 +97,17 @@ export default function paymentRoutes(app: App, ctx: AppContext) {
   app.post(
     "/api/v1/market/orders/:id/payment-proof",
     common(
-      "Submit a payment proof (offchain-record: kept as an unverified attestation)",
+      "Submit a payment proof: `{tx_hash, chain}` (an ERC-20 transfer to the hub, verified " +
+        "over RPC and claimed once, ever) or an attestation (offchain-record, unverified)",
       "submitPaymentProof",
       Proof,
     ),
-    async (request, reply) =>
-      writeTx(ctx, request, reply, 200, async (tx) => {
+    async (request, reply) => {
+      const b = request.body as { proof: Record<string, unknown>; amount?: string };
+      const txProof = txProofOf(b.proof);
+      if (txProof) return payWithTxProof(ctx, request, reply, request.params.id, txProof);
+      return writeTx(ctx, request, reply, 200, async (tx) => {
         const { order } = await orderFor(ctx, tx, request, request.params.id, ["buyer"]);
-        const b = request.body as { proof: Record<string, unknown>; amount?: string };
         const paid = await ctx.purchases.pay(
           tx,
           order,
@@ -113,6 +118,32 @@ export default function paymentRoutes(app: App, ctx: AppContext) {
           },
         );
         return { order: orderWire(ctx, paid.order, paid.payment), receipt: paid.receipt.jws };
-      }),
+      });
+    },
   );
+}
+
+/**
+ * A transaction-hash proof: checked on chain before the write transaction (it waits on the
+ * network), then claimed and booked in it (src/flows/tx-proof.ts).
+ */
+async function payWithTxProof(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  id: string,
+  proof: TxPaymentProof,
+) {
+  const proofs = txProofsFor(ctx);
+  const { order: seen } = await orderFor(ctx, ctx.db.kysely, request, id, ["buyer"]);
+  const check = await proofs.checkOrderProof(ctx.db.kysely, seen, proof);
+  return writeTx(ctx, request, reply, 200, async (tx) => {
+    const { order } = await orderFor(ctx, tx, request, id, ["buyer"]);
+    const actor = { id: actorIdOf(request, order), reason: "transaction proof" };
+    const paid = await proofs.payOrder(tx, order, actor, check);
+    return {
+      order: orderWire(ctx, paid.order, paid.payment),
+      ...(paid.receipt ? { receipt: paid.receipt.jws } : {}),
+    };
+  });
 }

@@ -1,0 +1,56 @@
+import { createPublicClient, http, type PublicClient } from "viem";
+import { Problem } from "../kernel/problem.ts";
+import { x402Limits } from "./limits.ts";
+import { x402Problems } from "./problems.ts";
+import { chainIdOf } from "./requirements.ts";
+import { chainOf } from "./signer.ts";
+
+/**
+ * Read-only clients of the chains this hub knows, by CAIP-2 id (`eip155:8453`). The RPC map is
+ * operator configuration, trusted like the database URL. A chain without a URL is
+ * PAYMENT_RPC_REQUIRED; failures of the RPC itself are the caller's to map.
+ */
+export function createChainClients(options: {
+  rpc_urls: Readonly<Record<string, string>>;
+  rpc_timeout_ms?: number;
+}) {
+  const clients = new Map<string, PublicClient>();
+  function clientOf(chain: string): PublicClient {
+    const url = options.rpc_urls[chain];
+    if (!url) {
+      throw new Problem(
+        x402Problems.PAYMENT_RPC_REQUIRED,
+        `this hub has no RPC endpoint for ${chain}; the proof can only be recorded unverified`,
+      );
+    }
+    let client = clients.get(chain);
+    if (!client) {
+      const transport = http(url, {
+        timeout: options.rpc_timeout_ms ?? x402Limits.rpc_timeout_ms,
+        retryCount: 0,
+      });
+      client = createPublicClient({ chain: chainOf(chainIdOf(chain as never), url), transport });
+      clients.set(chain, client);
+    }
+    return client;
+  }
+  return { clientOf, has: (chain: string) => options.rpc_urls[chain] !== undefined };
+}
+
+export type ChainClients = ReturnType<typeof createChainClients>;
+
+/** A Problem for an RPC endpoint that failed or timed out (PAYMENT_RPC_ERROR, 502). */
+export function rpcError(cause: unknown): Problem {
+  return new Problem(x402Problems.PAYMENT_RPC_ERROR, "the chain's RPC endpoint failed", {
+    cause,
+  });
+}
+
+/** Runs an RPC read, mapping any failure to PAYMENT_RPC_ERROR. */
+export async function rpc<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw rpcError(error);
+  }
+}
