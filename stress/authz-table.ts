@@ -39,6 +39,8 @@ export const RULES = {
   key: KEY,
   /** A key, or a paired agent's token (`write_or_agent`, `read_or_agent`). */
   key_or_agent: { ...KEY, agentA: "allow", agentB: "allow" },
+  /** Anyone, but a credential sent is checked: a revoked key or an expired pairing token is refused (/mcp). */
+  public_checked: { ...PUBLIC, expired: "deny" },
   /** The operator's admin key only. */
   admin: { ...all("deny"), operator: "allow" },
   /** Only agent A, on its own machine A (agent-session routes read the token themselves). */
@@ -136,7 +138,7 @@ export const ROUTE_RULES: Record<string, RuleName> = {
   "POST /ai-market/channel/open": "key",
   "POST /ai-market/channel/close": "key",
   "GET /ai-market/channels": "key",
-  "POST /mcp": "key",
+  "POST /mcp": "public_checked",
   "GET /.well-known/agent-card.json": "public",
   "GET /.well-known/peac.json": "public",
   "POST /ai-market/pipelines": "key",

@@ -13,7 +13,12 @@ import { installAuth } from "./auth.ts";
 import type { AppContext } from "./context.ts";
 import { installIdempotency } from "./idempotency.ts";
 import { installPeacEnforcement } from "./peac/enforce.ts";
-import { installProblemHandlers } from "./problems.ts";
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  installProblemHandlers,
+  refuseMissingHost,
+} from "./problems.ts";
 import { installConsole } from "./routes/console/static.ts";
 import { registerRoutes } from "./routes/index.ts";
 import { errorResponses } from "./schemas.ts";
@@ -51,11 +56,18 @@ export async function buildApp(
       return typeof given === "string" && REQUEST_ID.test(given) ? given : newId("req");
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Requests the router or Node's parser refuse are answered as problems like any other.
+    frameworkErrors,
+    clientErrorHandler,
+    // Node would answer a Host-less HTTP/1.1 request with a bare 400; refuseMissingHost answers
+    // it as a problem instead.
+    http: { requireHostHeader: false },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.removeContentTypeParser("text/plain");
   installProblemHandlers(app);
+  app.addHook("onRequest", refuseMissingHost);
   app.addHook("onRoute", (route) => {
     // Every route documents its error shape; problems are serialized by sendProblem itself.
     const response = (route.schema?.response ?? {}) as Record<string, unknown>;

@@ -125,6 +125,23 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
   socket.destroy(error);
 }
 
+/**
+ * An onRequest hook for servers made with `requireHostHeader: false`: an HTTP/1.1 request without
+ * `Host` (RFC 9112 §3.2 makes it a 400) is refused as a problem instead of Node's empty 400.
+ */
+export async function refuseMissingHost(request: FastifyRequest, reply: FastifyReply) {
+  if (request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor >= 1) {
+    if (request.raw.headers.host === undefined) {
+      reply.header("connection", "close");
+      return sendProblem(
+        request,
+        reply,
+        new Problem(kernelProblems.VALIDATION_FAILED, "an HTTP/1.1 request needs a Host header"),
+      );
+    }
+  }
+}
+
 /** Route patterns known to the app, to tell 404 (no such path) from 405 (wrong method). */
 export function installProblemHandlers(app: FastifyInstance): void {
   // Bodies the hub cannot represent become problems here rather than 500s in handlers.

@@ -1,18 +1,20 @@
 import type { Static } from "@sinclair/typebox";
 import { invoke } from "../flows/invoke.ts";
 import type { PipelineRequest } from "../flows/pipeline.ts";
+import { addressOwnerId } from "../flows/x402.ts";
 import type { AppContext } from "../http/context.ts";
 import { PipelineBody } from "../http/routes/aimp/pipelines.ts";
 import { type AimpCapability, findCapability } from "../http/routes/aimp/tools.ts";
 import { quoteWire, serviceWire } from "../http/routes/catalog/wire.ts";
 import { orderWire } from "../http/routes/orders/wire.ts";
+import { pairingWire } from "../http/routes/pairings/wire.ts";
 import { accountWire, decimalsOf, minorOf } from "../http/wire.ts";
-import type { Caller } from "../identity/index.ts";
 import { minorToDecimal } from "../kernel/money.ts";
 import { isProblem, Problem } from "../kernel/problem.ts";
 import { orderProblems } from "../orders/index.ts";
 import { pipelineLimits } from "../pipelines/index.ts";
-import { type AgxTool, requireWrite, toolNameOf } from "./tools.ts";
+import { buyerOf, keyCallerOf, type McpActor, requesterIdOf, requireWrite } from "./actor.ts";
+import { type AgxTool, toolNameOf } from "./tools.ts";
 import {
   invokeWithX402Meta,
   paymentRequiredResult,
@@ -30,16 +32,23 @@ export async function invokeCapability(
   ctx: AppContext,
   cap: AimpCapability,
   input: unknown,
-  caller: Caller,
+  actor: McpActor,
   options: { channel_id?: string; meta?: Readonly<Record<string, unknown>> } = {},
 ): Promise<Record<string, unknown> | RawToolResult> {
   const x402 = options.channel_id ? null : x402ForTool(ctx, cap, toolNameOf(cap));
   const payment = options.meta?.[X402_MCP_META.payment];
   if (x402 && payment !== undefined) {
-    return new RawToolResult(await invokeWithX402Meta(ctx, x402, cap, { input, caller, payment }));
+    // Without an account the payer is known by its address (CAIP-10), as on the HTTP route.
+    const buyer = async (payer: { network: string; payer: string }) => {
+      if (actor.kind === "anonymous")
+        return { buyer_id: addressOwnerId(payer.network, payer.payer) };
+      const p = await buyerOf(ctx, actor);
+      return { buyer_id: p.buyer_id, ...(p.delegated ? { delegated: p.delegated } : {}) };
+    };
+    return new RawToolResult(await invokeWithX402Meta(ctx, x402, cap, { input, buyer, payment }));
   }
   try {
-    return await invokePrepaid(ctx, cap, input, caller, options.channel_id);
+    return await invokePrepaid(ctx, cap, input, actor, options.channel_id);
   } catch (error) {
     if (x402 && isProblem(error) && error.code === "PAYMENT_REQUIRED") {
       return new RawToolResult(await paymentRequiredResult(x402, error.detail));
@@ -52,11 +61,15 @@ async function invokePrepaid(
   ctx: AppContext,
   cap: AimpCapability,
   input: unknown,
-  caller: Caller,
+  actor: McpActor,
   channel_id?: string,
 ): Promise<Record<string, unknown>> {
-  requireWrite(caller);
-  const buyer_id = caller.principal.id;
+  const purchaser = await buyerOf(ctx, actor);
+  const who = {
+    buyer_id: purchaser.buyer_id,
+    actor_id: purchaser.actor_id,
+    ...(purchaser.delegated ? { delegated: purchaser.delegated } : {}),
+  };
   const out = await invoke(
     {
       db: ctx.db,
@@ -72,9 +85,8 @@ async function invokePrepaid(
       capability_id: cap.capability_id,
       operation: cap.operation.name,
       input,
-      payment: channel_id
-        ? { rail: "channel", buyer_id, channel_id }
-        : { rail: "prepaid", buyer_id },
+      payment: channel_id ? { rail: "channel", channel_id, ...who } : { rail: "prepaid", ...who },
+      skill: cap.skill,
     },
   );
   if (!out.success) {
@@ -118,7 +130,8 @@ export function coreTools(ctx: AppContext): AgxTool[] {
         },
         ["query"],
       ),
-      async call(args, caller) {
+      async call(args, actor) {
+        const requester_id = requesterIdOf(actor);
         const budget =
           typeof args.budget === "string"
             ? { budget_minor: minorOf(ctx, args.budget, "USDC", "/budget") }
@@ -128,15 +141,17 @@ export function coreTools(ctx: AppContext): AgxTool[] {
         ).slice(0, Number(args.limit ?? 5));
         const results = [];
         for (const r of ranked) {
-          const quote = await ctx.db
-            .transaction((tx) =>
-              ctx.catalog.quote(tx, {
-                service: r.service,
-                requester_id: caller.principal.id,
-                ...(args.input !== undefined ? { input: args.input } : {}),
-              }),
-            )
-            .catch(() => null);
+          const quote = requester_id
+            ? await ctx.db
+                .transaction((tx) =>
+                  ctx.catalog.quote(tx, {
+                    service: r.service,
+                    requester_id,
+                    ...(args.input !== undefined ? { input: args.input } : {}),
+                  }),
+                )
+                .catch(() => null)
+            : null;
           results.push({
             score: r.score,
             reasons: r.reasons,
@@ -159,7 +174,8 @@ export function coreTools(ctx: AppContext): AgxTool[] {
         },
         ["service_id"],
       ),
-      async call(args, caller) {
+      async call(args, actor) {
+        const caller = keyCallerOf(actor, "a signed quote");
         const service = await ctx.catalog.getService(ctx.db.kysely, String(args.service_id));
         const quote = await ctx.db.transaction((tx) =>
           ctx.catalog.quote(tx, {
@@ -185,14 +201,14 @@ export function coreTools(ctx: AppContext): AgxTool[] {
         },
         ["product_id", "capability_id", "input"],
       ),
-      async call(args, caller, meta) {
+      async call(args, actor, meta) {
         const cap = await findCapability(
           ctx,
           ctx.db.kysely,
           String(args.product_id),
           String(args.capability_id),
         );
-        return invokeCapability(ctx, cap, args.input, caller, {
+        return invokeCapability(ctx, cap, args.input, actor, {
           ...(typeof args.channel_id === "string" ? { channel_id: args.channel_id } : {}),
           ...(meta ? { meta } : {}),
         });
@@ -204,9 +220,14 @@ export function coreTools(ctx: AppContext): AgxTool[] {
       inputSchema: obj({ order_id: { type: "string", pattern: "^ord_[0-9a-z]{26}$" } }, [
         "order_id",
       ]),
-      async call(args, caller) {
+      async call(args, actor) {
         const order = await ctx.orders.get(ctx.db.kysely, String(args.order_id));
-        if (order.buyer_id !== caller.principal.id && order.provider_id !== caller.principal.id) {
+        const mine =
+          actor.kind === "key"
+            ? order.buyer_id === actor.caller.principal.id ||
+              order.provider_id === actor.caller.principal.id
+            : actor.kind === "agent" && order.pairing_id === actor.pairing_id;
+        if (!mine) {
           throw new Problem(orderProblems.ORDER_NOT_FOUND, `no order ${args.order_id}`);
         }
         return {
@@ -225,7 +246,8 @@ export function coreTools(ctx: AppContext): AgxTool[] {
         "input_from pointers, depends_on) within a budget; answers the result and a signed bill " +
         "of materials, or the job to poll when it takes longer.",
       inputSchema: PipelineBody as unknown as Record<string, unknown>,
-      async call(args, caller) {
+      async call(args, actor) {
+        const caller = keyCallerOf(actor, "a pipeline");
         requireWrite(caller);
         const b = args as unknown as Static<typeof PipelineBody>;
         const spec: PipelineRequest = {
@@ -260,9 +282,25 @@ export function coreTools(ctx: AppContext): AgxTool[] {
     },
     {
       name: "balance",
-      description: "Your balances per asset (posted, held and available).",
+      description:
+        "Your balances per asset (posted, held and available); for a paired agent, its " +
+        "pairing's policy and spend so far.",
       inputSchema: obj({}),
-      async call(_args, caller) {
+      async call(_args, actor) {
+        if (actor.kind === "agent") {
+          const pairing = await ctx.delegation.get(
+            ctx.db.kysely,
+            actor.machine_id,
+            actor.pairing_id,
+          );
+          const spend = await ctx.delegation.spendOf(
+            ctx.db.kysely,
+            [actor.pairing_id],
+            ctx.clock.now_ms(),
+          );
+          return { pairing: pairingWire(ctx, { pairing, spend }) };
+        }
+        const caller = keyCallerOf(actor, "a balance");
         return {
           accounts: (await ctx.ledger.accountsOf(ctx.db.kysely, caller.principal.id)).map((a) =>
             accountWire(ctx, a),

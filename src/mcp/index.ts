@@ -1,2 +1,3 @@
+export { type McpActor, mcpActorOf } from "./actor.ts";
 export { handleMcp } from "./server.ts";
 export { type AgxTool, toolNameOf } from "./tools.ts";

@@ -12,11 +12,11 @@ import { Ajv } from "ajv";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../http/context.ts";
 import { renderManifest } from "../http/routes/aimp/documents.ts";
-import type { Caller } from "../identity/index.ts";
 import { stringifyWithBigints } from "../kernel/json.ts";
 import { isProblem, Problem } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
 import { receiptRef } from "../receipts/index.ts";
+import type { McpActor } from "./actor.ts";
 import { coreTools, invokeCapability } from "./core-tools.ts";
 import { type AgxTool, capabilityTools } from "./tools.ts";
 import { RawToolResult } from "./x402.ts";
@@ -55,7 +55,7 @@ function textResult(value: unknown, isError = false) {
 async function callTool(
   tool: AgxTool,
   args: Record<string, unknown>,
-  caller: Caller,
+  actor: McpActor,
   meta: Readonly<Record<string, unknown>> | undefined,
 ) {
   const validate = ajv.compile(tool.inputSchema);
@@ -72,7 +72,7 @@ async function callTool(
     );
   }
   try {
-    const out = await tool.call(args, caller, meta);
+    const out = await tool.call(args, actor, meta);
     return out instanceof RawToolResult ? out.result : textResult(out);
   } catch (error) {
     if (isProblem(error)) return textResult(error.toBody(), true);
@@ -80,16 +80,16 @@ async function callTool(
   }
 }
 
-/** An MCP server for one authenticated caller (stateless: one per HTTP request). */
-function buildServer(ctx: AppContext, caller: Caller): Server {
+/** An MCP server for one caller (stateless: one per HTTP request). */
+function buildServer(ctx: AppContext, actor: McpActor): Server {
   const server = new Server(
     { name: "agx", version: "0.1.0" },
     { capabilities: { tools: {}, resources: {} } },
   );
   const allTools = async () => [
     ...coreTools(ctx),
-    ...(await capabilityTools(ctx, (cap, input, c, options) =>
-      invokeCapability(ctx, cap, input, c, options),
+    ...(await capabilityTools(ctx, (cap, input, a, options) =>
+      invokeCapability(ctx, cap, input, a, options),
     )),
   ];
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
@@ -107,7 +107,7 @@ function buildServer(ctx: AppContext, caller: Caller): Server {
         true,
       );
     const args = (req.params.arguments ?? {}) as Record<string, unknown>;
-    return callTool(tool, args, caller, req.params._meta as Record<string, unknown> | undefined);
+    return callTool(tool, args, actor, req.params._meta as Record<string, unknown> | undefined);
   });
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({
     resources: [
@@ -149,9 +149,9 @@ export async function handleMcp(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  caller: Caller,
+  actor: McpActor,
 ) {
-  const server = buildServer(ctx, caller);
+  const server = buildServer(ctx, actor);
   const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
   reply.hijack();
   reply.raw.on("close", () => {

@@ -1,9 +1,6 @@
 import type { AppContext } from "../http/context.ts";
 import { type AimpCapability, localCapabilities } from "../http/routes/aimp/tools.ts";
-import type { Caller } from "../identity/index.ts";
-import { scopeCovers } from "../identity/index.ts";
-import { Problem } from "../kernel/problem.ts";
-import { kernelProblems } from "../kernel/problems.ts";
+import type { McpActor } from "./actor.ts";
 import type { RawToolResult } from "./x402.ts";
 
 /** An MCP tool: a JSON Schema contract and a handler that calls a module or flow, like a route. */
@@ -17,7 +14,7 @@ export interface AgxTool {
    */
   call(
     args: Record<string, unknown>,
-    caller: Caller,
+    actor: McpActor,
     meta?: Readonly<Record<string, unknown>>,
   ): Promise<Record<string, unknown> | RawToolResult>;
 }
@@ -27,19 +24,13 @@ export function toolNameOf(cap: AimpCapability): string {
   return `${cap.product_id}.${cap.capability_id.replace("@", "_")}`.slice(0, 128);
 }
 
-export function requireWrite(caller: Caller): void {
-  if (!scopeCovers(caller.key.scope, "write")) {
-    throw new Problem(kernelProblems.FORBIDDEN, "this tool spends money: it needs a write key");
-  }
-}
-
 /** One tool per catalogue capability, generated from its input schema. */
 export async function capabilityTools(
   ctx: AppContext,
   invoke: (
     cap: AimpCapability,
     input: unknown,
-    caller: Caller,
+    actor: McpActor,
     options: { meta?: Readonly<Record<string, unknown>> },
   ) => Promise<Record<string, unknown> | RawToolResult>,
 ): Promise<AgxTool[]> {
@@ -48,6 +39,6 @@ export async function capabilityTools(
     name: toolNameOf(cap),
     description: `${cap.operation.description || cap.service.description} (paid; ${cap.service.name}@${cap.service.version})`,
     inputSchema: cap.operation.input_schema,
-    call: (args, caller, meta) => invoke(cap, args, caller, meta ? { meta } : {}),
+    call: (args, actor, meta) => invoke(cap, args, actor, meta ? { meta } : {}),
   }));
 }

@@ -1,10 +1,10 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { aimpReceiptOf } from "../flows/invoke.ts";
+import type { Delegated } from "../flows/purchase.ts";
 import { invokeWithX402 } from "../flows/x402-invoke.ts";
 import type { AppContext } from "../http/context.ts";
 import type { AimpCapability } from "../http/routes/aimp/tools.ts";
 import { decimalsOf } from "../http/wire.ts";
-import type { Caller } from "../identity/index.ts";
 import { stringifyWithBigints } from "../kernel/json.ts";
 import { minorToDecimal } from "../kernel/money.ts";
 import { Problem } from "../kernel/problem.ts";
@@ -77,6 +77,12 @@ function payloadOf(value: unknown): AnyPaymentPayload | null {
   return version === 1 || version === 2 ? (value as AnyPaymentPayload) : null;
 }
 
+/** Who an x402-paid tool call books to: an account, a paired agent's owner, or the payer. */
+export interface BuyerOfX402 {
+  buyer_id: string;
+  delegated?: Delegated;
+}
+
 /**
  * A tool call paid with x402 in `_meta`: the same gate and flow as the HTTP route (verify, run,
  * settle only a success, book it), with the settlement in `_meta["x402/payment-response"]`.
@@ -87,7 +93,11 @@ export async function invokeWithX402Meta(
   ctx: AppContext,
   x: ToolX402,
   cap: AimpCapability,
-  spec: { input: unknown; caller: Caller; payment: unknown },
+  spec: {
+    input: unknown;
+    buyer: (payer: { network: string; payer: string }) => Promise<BuyerOfX402>;
+    payment: unknown;
+  },
 ): Promise<CallToolResult> {
   const payload = payloadOf(spec.payment);
   if (!payload) return paymentRequiredResult(x, "invalid_payment: x402/payment is not a payload");
@@ -123,6 +133,14 @@ export async function invokeWithX402Meta(
     outbox: ctx.outbox,
     webhooks: ctx.webhookFlows,
   };
+  let buyer: BuyerOfX402;
+  try {
+    buyer = await spec.buyer(decision.payment);
+  } catch (error) {
+    await decision.payment.cancel();
+    if (error instanceof Problem) return problemResult(error);
+    throw error;
+  }
   let out: Awaited<ReturnType<typeof invokeWithX402>>;
   try {
     out = await invokeWithX402(deps, {
@@ -130,7 +148,8 @@ export async function invokeWithX402Meta(
       operation: cap.operation.name,
       input: spec.input,
       payment: decision.payment,
-      buyer_id: spec.caller.principal.id,
+      buyer_id: buyer.buyer_id,
+      ...(buyer.delegated ? { delegated: buyer.delegated } : {}),
     });
   } catch (error) {
     if (!(error instanceof Problem)) throw error;

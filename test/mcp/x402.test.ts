@@ -11,6 +11,7 @@ import { x402Client } from "@x402/fetch";
 import type { HDAccount } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
+import { addressOwnerId } from "../../src/flows/x402.ts";
 import { createHub, type Hub } from "../../src/main.ts";
 import { post, startX402Chain, type X402Chain } from "../support/x402-chain.ts";
 
@@ -188,6 +189,32 @@ run("x402 over MCP tools/call (real chain, in-process facilitator)", () => {
     });
     expect(paid.isError).toBeFalsy();
     expect(paid._meta?.["x402/payment-response"]).toMatchObject({ success: true });
+  });
+
+  it("lets a caller without any hub credential pay a call with x402 alone, booked to its address", async () => {
+    const c = need();
+    const anon = new Client({ name: "keyless-agent", version: "1.0.0" });
+    await anon.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+    try {
+      const unpaid = await anon.callTool({ name: TOOL, arguments: { text: "k" } });
+      expect(unpaid.isError).toBe(true);
+      const required = unpaid.structuredContent as unknown as PaymentRequired;
+      expect(required).toMatchObject({ x402Version: 2, accepts: [{ network: c.network }] });
+      const payload = await payer(c, c.accounts.buyer).createPaymentPayload(required);
+      const paid = await anon.callTool({
+        name: TOOL,
+        arguments: { text: "k" },
+        _meta: { "x402/payment": payload },
+      });
+      expect(paid.isError, JSON.stringify(paid.structuredContent)).toBeFalsy();
+      expect(paid._meta?.["x402/payment-response"]).toMatchObject({ success: true });
+      const out = paid.structuredContent as { order_id: string };
+      const order = await hub.ctx.orders.get(hub.ctx.db.kysely, out.order_id);
+      expect(order.buyer_id).toBe(addressOwnerId(c.network, c.accounts.buyer.address));
+      expect(await ledgerOk()).toMatchObject({ ok: true });
+    } finally {
+      await anon.close();
+    }
   });
 
   it("refuses a replayed payment with PaymentRequired again; nothing moves", async () => {

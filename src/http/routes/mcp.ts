@@ -1,9 +1,8 @@
 import type { FastifyRequest } from "fastify";
 import { Problem } from "../../kernel/problem.ts";
 import { kernelProblems } from "../../kernel/problems.ts";
-import { handleMcp } from "../../mcp/index.ts";
+import { handleMcp, mcpActorOf } from "../../mcp/index.ts";
 import type { App } from "../app.ts";
-import { callerOf } from "../auth.ts";
 import type { AppContext } from "../context.ts";
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
@@ -44,22 +43,25 @@ export function checkMcpOrigin(ctx: AppContext, request: FastifyRequest): void {
 /**
  * The MCP server (Streamable HTTP, stateless: each request carries its own credentials, so any
  * hub process can answer). Tools: search, quote, invoke, order_status, balance and one per
- * catalogue capability; resources: the signed manifest and receipts.
+ * catalogue capability; resources: the signed manifest and receipts. Callers: an API key, a
+ * paired agent's `x-agent-pairing-token` (spending under its delegation policy), or nobody —
+ * who may still list, search and pay single calls with x402 in `_meta` (see mcp/actor.ts).
  */
 export default function mcpRoute(app: App, ctx: AppContext) {
   app.route({
     method: "POST",
     url: "/mcp",
-    config: { access: "read" },
+    // Credentials are optional here (x402 payers have none); a bad key or token is still a 401.
+    config: { access: "public" },
     schema: {
       summary: "Model Context Protocol endpoint (Streamable HTTP, JSON-RPC)",
       tags: ["mcp"],
       operationId: "mcp",
-      security: [{ apiKey: [] }],
+      security: [{}, { apiKey: [] }],
     },
     handler: async (request, reply) => {
       checkMcpOrigin(ctx, request);
-      return handleMcp(ctx, request, reply, callerOf(request));
+      return handleMcp(ctx, request, reply, await mcpActorOf(ctx, request));
     },
   });
 }

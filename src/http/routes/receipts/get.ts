@@ -5,6 +5,8 @@ import type { App } from "../../app.ts";
 import type { AppContext } from "../../context.ts";
 import { ReceiptWire, receiptWire } from "./wire.ts";
 
+const RECEIPT_ID = /^rcpt_[0-9a-z]{26}$/;
+
 /**
  * A stored receipt by id (PEAC) or by payment nonce (AI Market Protocol). Receipts are made to
  * be shown to third parties and their ids carry 80 random bits, so the id is the capability:
@@ -36,7 +38,12 @@ export default function getReceipt(app: App, ctx: AppContext) {
       },
     },
     async (request) => {
-      const r = await ctx.receipts.byNonce(ctx.db.kysely, request.params.nonce);
+      const { nonce } = request.params;
+      // Channel payments store their payment nonce; an invoke answer's AIMP receipt carries the
+      // hub receipt's id as its nonce, so that id finds the receipt too.
+      const r = await ctx.receipts.byNonce(ctx.db.kysely, nonce);
+      if (!r && RECEIPT_ID.test(nonce))
+        return receiptWire(await ctx.receipts.get(ctx.db.kysely, nonce));
       if (!r) throw new Problem(receiptProblems.RECEIPT_NOT_FOUND, "no receipt for this nonce");
       return receiptWire(r);
     },
