@@ -20,8 +20,11 @@ declare module "fastify" {
 }
 
 const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-/** Outcomes that depend on the moment, not the request: never replayed. */
-const NOT_STORED = new Set([401, 403, 409, 429]);
+/**
+ * Outcomes that depend on the moment, not the request: never replayed. A 402 is one of them: the
+ * client pays (tops up, opens a channel, signs an x402 payment) and retries with the same key.
+ */
+const NOT_STORED = new Set([401, 402, 403, 409, 429]);
 
 /** Whose keys these are: the key's principal, a paired agent's token (by digest), or the address. */
 function ownerOf(request: FastifyRequest): string {

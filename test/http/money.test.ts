@@ -77,6 +77,25 @@ describeStores("ledger over HTTP", (store) => {
     expect(balances.body.items[0].balance).toBe("5.000000");
   });
 
+  it("does not keep a 402 under its Idempotency-Key: paying, then retrying with the same key, buys", async () => {
+    const a = await agent();
+    const call = () =>
+      t.call("POST", "/capabilities/builtin-text-stats-analyze/analyze@v1/invoke", {
+        key: a.key,
+        headers: { "idempotency-key": "ik-pay-then-retry" },
+        body: { input: { text: "one two" } },
+      });
+    const unpaid = await call();
+    expect(unpaid.status).toBe(402);
+    await deposit(a.id, "1");
+    const paid = await call();
+    expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+    expect(paid.headers["idempotent-replayed"]).toBeUndefined();
+    const again = await call();
+    expect(again.headers["idempotent-replayed"]).toBe("true");
+    expect(again.body.order_id).toBe(paid.body.order_id);
+  });
+
   it("answers 422 naming the changed field when a key is reused with another body", async () => {
     const a = await agent();
     const headers = { "idempotency-key": newId("ik") };
