@@ -19,7 +19,61 @@ interface ShopFlags extends HubFlags {
   asset: string;
   input?: string;
   callsMax?: string;
-  rail: "channel" | "prepaid";
+  rail: string;
+}
+
+const RAILS = ["channel", "prepaid", "x402"] as const;
+type Rail = (typeof RAILS)[number];
+
+/**
+ * The x402 payer of `--rail x402`: the wallet in AGX_WALLET_KEY (never a flag: argv is visible
+ * to other users), paying on any EVM network the hub asks for, never more than the quoted price
+ * of the purchase under way (`cap`, set by the shopper before each call).
+ */
+async function x402Payments(io: ClientCliIo, cap: { max_minor: bigint }) {
+  const key = io.env.AGX_WALLET_KEY;
+  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    throw new UsageError("--rail x402 needs AGX_WALLET_KEY: the paying wallet's 0x private key");
+  }
+  const [{ wrapFetchWithPayment, x402Client }, { ExactEvmScheme }, { toClientEvmSigner }, viem] =
+    await Promise.all([
+      import("@x402/fetch"),
+      import("@x402/evm/exact/client"),
+      import("@x402/evm"),
+      import("viem/accounts"),
+    ]);
+  const account = viem.privateKeyToAccount(key as `0x${string}`);
+  const payer = new x402Client()
+    .register("eip155:*", new ExactEvmScheme(toClientEvmSigner(account)))
+    // The hub names its own token; the cap below is the bound, in the token's atomic units.
+    .setSpendControls({ maxAmountPerPayment: false, allowedAssets: true })
+    .registerPolicy((_version, requirements) =>
+      requirements.filter((r) => {
+        const raw =
+          (r as { amount?: string; maxAmountRequired?: string }).amount ??
+          (r as { maxAmountRequired?: string }).maxAmountRequired;
+        return raw !== undefined && /^[0-9]+$/.test(raw) && BigInt(raw) <= cap.max_minor;
+      }),
+    );
+  // @x402/fetch throws on a 402 it cannot pay (no x402 terms, or none within the cap); the
+  // shopper wants that 402 as the hub's problem, to skip the service and go on.
+  const payments =
+    (f: typeof fetch): typeof fetch =>
+    async (input, init) => {
+      let unpaid: Response | null = null;
+      const seen: typeof fetch = async (i, n) => {
+        const res = await f(i, n);
+        unpaid = res.status === 402 ? res.clone() : null;
+        return res;
+      };
+      try {
+        return await wrapFetchWithPayment(seen, payer)(input, init);
+      } catch (error) {
+        if (unpaid) return unpaid;
+        throw error;
+      }
+    };
+  return { payments, address: account.address };
 }
 
 const stopReason: Record<ShopReport["stopped"], string> = {
@@ -66,11 +120,20 @@ async function runShop(flags: ShopFlags, io: ClientCliIo) {
   if (callsMax !== undefined && !(Number.isInteger(callsMax) && callsMax >= 1)) {
     throw new UsageError(`--calls-max ${flags.callsMax} is not a positive integer`);
   }
-  const report = await shop(clientOf(flags, io), {
+  if (!RAILS.includes(flags.rail as Rail)) {
+    throw new UsageError(`--rail ${flags.rail} is not one of ${RAILS.join(", ")}`);
+  }
+  const rail = flags.rail as Rail;
+  const paymentCap = { max_minor: 0n };
+  const x402 = rail === "x402" ? await x402Payments(io, paymentCap) : null;
+  if (x402 && !flags.json) io.err(`… paying with x402 from ${x402.address}\n`);
+  const client = clientOf(flags, io, true, x402 ? { payments: x402.payments } : {});
+  const report = await shop(client, {
     goal: flags.goal,
     budget: flags.budget,
     asset: flags.asset,
-    rail: flags.rail,
+    rail,
+    ...(x402 ? { paymentCap } : {}),
     ...(flags.input !== undefined ? { input: parseJsonFlag("--input", flags.input) } : {}),
     ...(callsMax !== undefined ? { calls_max: callsMax } : {}),
     ...(flags.json ? {} : { onProgress: (line: string) => io.err(`… ${line}\n`) }),
@@ -92,6 +155,10 @@ export function registerAgentCommands(program: Command, io: ClientCliIo = proces
       .option("--asset <code>", "asset of the budget", "USDC")
       .option("--input <json>", 'input for every call (default {"text": <goal>})')
       .option("--calls-max <n>", "at most this many purchases", "3")
-      .option("--rail <rail>", "channel (hub-enforced budget) or prepaid", "channel"),
+      .option(
+        "--rail <rail>",
+        "channel (hub-enforced budget), prepaid, or x402 (on chain from AGX_WALLET_KEY)",
+        "channel",
+      ),
   ).action((flags: ShopFlags) => runHubCommand(io, () => runShop(flags, io)));
 }

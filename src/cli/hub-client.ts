@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { AgxClient, AgxNetworkError, AgxProblem } from "../sdk/index.ts";
+import { AgxClient, type AgxClientOptions, AgxNetworkError, AgxProblem } from "../sdk/index.ts";
 
 /** Where hub commands write and how they end; tests pass their own. */
 export interface ClientCliIo {
@@ -57,7 +57,12 @@ export class UsageError extends Error {}
 export class WorkFailed extends Error {}
 
 /** The SDK client for these flags; flags win over the environment. */
-export function clientOf(flags: HubFlags, io: ClientCliIo, needsCredentials = true): AgxClient {
+export function clientOf(
+  flags: HubFlags,
+  io: ClientCliIo,
+  needsCredentials = true,
+  extra: Pick<AgxClientOptions, "payments"> = {},
+): AgxClient {
   const url = flags.url ?? io.env.AGX_URL ?? DEFAULT_HUB_URL;
   if (!URL.canParse(url)) throw new UsageError(`--url ${url} is not a URL`);
   const apiKey = flags.key ?? io.env.AGX_KEY;
@@ -69,6 +74,7 @@ export function clientOf(flags: HubFlags, io: ClientCliIo, needsCredentials = tr
     url,
     ...(apiKey ? { apiKey } : {}),
     ...(pairingToken ? { pairingToken } : {}),
+    ...extra,
   });
 }
 

@@ -15,8 +15,17 @@ export interface ShopOptions {
   input?: unknown;
   /** At most this many purchases (distinct services); 3 by default, at most 20. */
   calls_max?: number;
-  /** `channel` (default): a channel funded with exactly the budget, so the hub enforces it too. */
-  rail?: "channel" | "prepaid";
+  /**
+   * `channel` (default): a channel funded with exactly the budget, so the hub enforces it too.
+   * `prepaid`: the account's balance. `x402`: each call paid on chain by the client's `payments`
+   * hook (an @x402/fetch wrapper) when the hub answers 402; pass `paymentCap` to bound it.
+   */
+  rail?: "channel" | "prepaid" | "x402";
+  /**
+   * Set before every purchase to that purchase's quoted price (minor units): a payment hook
+   * should refuse to pay more (a hub asking above its own quote is not paid).
+   */
+  paymentCap?: { max_minor: bigint };
   /** Progress lines, as they happen. */
   onProgress?: (line: string) => void;
 }
@@ -129,9 +138,9 @@ export async function shop(client: AgxClient, options: ShopOptions): Promise<Sho
   say(`${candidates.length} quotes for "${options.goal}"; budget ${report.budget} ${asset}`);
 
   const channel_id =
-    options.rail === "prepaid"
-      ? undefined
-      : (await client.openChannel({ deposit: report.budget, asset })).channel.channel_id;
+    (options.rail ?? "channel") === "channel"
+      ? (await client.openChannel({ deposit: report.budget, asset })).channel.channel_id
+      : undefined;
   let spent_minor = 0n;
   try {
     spent_minor = await buyAll(client, candidates, {
@@ -142,6 +151,8 @@ export async function shop(client: AgxClient, options: ShopOptions): Promise<Sho
       channel_id,
       fmt,
       say,
+      rail: options.rail ?? "channel",
+      ...(options.paymentCap ? { paymentCap: options.paymentCap } : {}),
     });
   } finally {
     if (channel_id) {
@@ -163,6 +174,8 @@ interface BuyState {
   channel_id: string | undefined;
   fmt: (minor: bigint) => string;
   say: (line: string) => void;
+  paymentCap?: { max_minor: bigint };
+  rail: "channel" | "prepaid" | "x402";
 }
 
 async function buyAll(client: AgxClient, candidates: Candidate[], s: BuyState): Promise<bigint> {
@@ -206,14 +219,21 @@ async function buyOne(
   s: BuyState,
 ): Promise<{ purchase: Purchase; charged_minor: bigint } | { reason: string; stop: boolean }> {
   let out: Awaited<ReturnType<AgxClient["invoke"]>>;
+  if (s.paymentCap) s.paymentCap.max_minor = c.price_minor;
   try {
     out = await client.invoke(c.product_id, c.capability_id, s.input, {
       ...(s.channel_id ? { channelId: s.channel_id } : {}),
     });
   } catch (error) {
     if (!(error instanceof AgxProblem)) throw error;
-    // 402: the money ran out (the hub's own bound); anything else skips this service.
-    return { reason: `${error.code}: ${error.detail}`, stop: error.status === 402 };
+    // 402: the money ran out (the hub's own bound); anything else skips this service. On x402 a
+    // 402 means this service does not take x402 (or asked above its quote): the next may.
+    return {
+      reason: `${error.code}: ${error.detail}`,
+      stop: error.status === 402 && s.rail !== "x402",
+    };
+  } finally {
+    if (s.paymentCap) s.paymentCap.max_minor = 0n;
   }
   const order = await client.getOrder(out.order_id);
   const refunded = order.payment?.status === "refunded" || order.status === "failed";
