@@ -139,6 +139,7 @@ export const ROUTE_RULES: Record<string, RuleName> = {
   "POST /ai-market/channel/close": "key",
   "GET /ai-market/channels": "key",
   "POST /mcp": "public_checked",
+  "GET /mcp": "public_checked",
   "GET /.well-known/agent-card.json": "public",
   "GET /.well-known/peac.json": "public",
   "POST /ai-market/pipelines": "key",

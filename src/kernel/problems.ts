@@ -8,6 +8,10 @@ export const kernelProblems = defineProblems({
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The request content type is not supported" },
   ROUTE_NOT_FOUND: { status: 404, title: "No such route" },
   METHOD_NOT_ALLOWED: { status: 405, title: "The method is not allowed on this route" },
+  NOT_ACCEPTABLE: {
+    status: 406,
+    title: "The answer cannot be given in a media type the request accepts",
+  },
   NOT_FOUND: { status: 404, title: "The resource does not exist" },
   UNAUTHENTICATED: { status: 401, title: "Authentication is required" },
   FORBIDDEN: { status: 403, title: "The credentials do not allow this" },

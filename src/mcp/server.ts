@@ -12,13 +12,15 @@ import { Ajv } from "ajv";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../http/context.ts";
 import { renderManifest } from "../http/routes/aimp/documents.ts";
-import { stringifyWithBigints } from "../kernel/json.ts";
+import { localCapabilities } from "../http/routes/aimp/tools.ts";
+import { canonicalJson, sha256Hex, stringifyWithBigints } from "../kernel/json.ts";
 import { isProblem, Problem } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
 import { receiptRef } from "../receipts/index.ts";
 import type { McpActor } from "./actor.ts";
 import { coreTools, invokeCapability } from "./core-tools.ts";
-import { type AgxTool, capabilityTools } from "./tools.ts";
+import type { ToolListWatcher } from "./list-changed.ts";
+import { type AgxTool, capabilityTools, toolNameOf } from "./tools.ts";
 import { RawToolResult } from "./x402.ts";
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -84,7 +86,7 @@ async function callTool(
 function buildServer(ctx: AppContext, actor: McpActor): Server {
   const server = new Server(
     { name: "agx", version: "0.1.0" },
-    { capabilities: { tools: {}, resources: {} } },
+    { capabilities: { tools: { listChanged: true }, resources: {} } },
   );
   const allTools = async () => [
     ...coreTools(ctx),
@@ -144,7 +146,52 @@ function buildServer(ctx: AppContext, actor: McpActor): Server {
   return server;
 }
 
-/** Handles one MCP Streamable HTTP request (POST, GET or DELETE on /mcp). */
+/**
+ * What the tool list depends on: each capability tool's name and input schema. A change of it is
+ * announced on open notification streams (list-changed.ts).
+ */
+export async function toolListFingerprint(ctx: AppContext): Promise<string> {
+  const caps = await localCapabilities(ctx, ctx.db.kysely);
+  return sha256Hex(
+    canonicalJson(
+      caps.map((c) => [toolNameOf(c), c.operation.input_schema, c.operation.description]),
+    ),
+  );
+}
+
+/**
+ * `GET /mcp`: the Streamable HTTP transport's server-to-client stream. Stateless like the rest,
+ * it carries notifications only — `notifications/tools/list_changed` when the catalogue's tools
+ * change — with the transport's keep-alive, until the client goes away.
+ */
+export async function handleMcpStream(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  actor: McpActor,
+  watcher: ToolListWatcher,
+) {
+  if (watcher.full()) {
+    throw new Problem(kernelProblems.RATE_LIMITED, "too many MCP notification streams are open", {
+      headers: { "retry-after": "30" },
+    });
+  }
+  const server = buildServer(ctx, actor);
+  const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
+  reply.hijack();
+  reply.raw.on("close", () => {
+    watcher.remove(server);
+    void transport.close();
+    void server.close();
+  });
+  await server.connect(transport);
+  // Watched before the stream opens (its baseline read first): handleRequest only returns when
+  // the stream ends.
+  await watcher.add(server);
+  await transport.handleRequest(request.raw, reply.raw);
+}
+
+/** Handles one MCP Streamable HTTP request (POST or DELETE on /mcp). */
 export async function handleMcp(
   ctx: AppContext,
   request: FastifyRequest,

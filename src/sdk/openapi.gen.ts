@@ -1814,6 +1814,15 @@ export interface Operations {
     body: never;
     response: unknown;
   };
+  /** MCP notification stream (SSE): notifications/tools/list_changed */
+  mcpStream: {
+    method: "GET";
+    path: "/mcp";
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: unknown;
+  };
   /** Model Context Protocol endpoint (Streamable HTTP, JSON-RPC) */
   mcp: {
     method: "POST";

@@ -1,7 +1,8 @@
 import { request } from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { newId } from "../../src/kernel/ids.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 
@@ -194,7 +195,7 @@ describe("the MCP server, driven by the SDK's own client over HTTP", () => {
     expect((await call({ origin: "http://localhost:1234" })).status).toBe(200);
   });
 
-  it("lets a caller without a key in (x402 payers have none) and answers GET with 405", async () => {
+  it("lets a caller without a key in (x402 payers have none)", async () => {
     const res = await fetch(`${url}/mcp`, {
       method: "POST",
       headers: {
@@ -204,7 +205,40 @@ describe("the MCP server, driven by the SDK's own client over HTTP", () => {
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
     expect(res.status).toBe(200);
+  });
+
+  it("answers GET /mcp without Accept: text/event-stream with a 406 problem", async () => {
     const get = await fetch(`${url}/mcp`, { headers: { authorization: `Bearer ${key}` } });
-    expect(get.status).toBe(405);
+    expect(get.status).toBe(406);
+    expect(get.headers.get("content-type")).toContain("application/problem+json");
+    expect(((await get.json()) as { code: string }).code).toBe("NOT_ACCEPTABLE");
+  });
+
+  it("tells a connected client when the catalogue's tools change (notifications/tools/list_changed)", async () => {
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+      changed += 1;
+    });
+    // The SDK client opened its GET stream right after initialize (in beforeAll), and the hub
+    // read the tool list then: the publish below is a change against that list.
+    const seller = await t.call("POST", "/api/agents/register", { body: { handle: "mcpseller" } });
+    const published = await t.call("POST", "/api/v1/catalog/services", {
+      key: seller.body.apiKey,
+      body: {
+        name: "fresh-tool",
+        version: "1.0.0",
+        skill_key: "text.stats",
+        description: "a tool published while a client listens",
+        company_name: "Tests",
+        execution_mode: "native",
+        endpoints: [{ url: "https://provider.example/run", method: "POST" }],
+        pricing: { model: "fixed", asset: "USDC", amount: "0.01" },
+        rails: ["agx-ledger"],
+      },
+    });
+    expect(published.status, JSON.stringify(published.body)).toBe(201);
+    await vi.waitFor(() => expect(changed).toBeGreaterThan(0), { timeout: 15_000, interval: 200 });
+    const { tools } = await client.listTools();
+    expect(tools.map((x) => x.name)).toContain("fresh-tool.analyze_v1");
   });
 });

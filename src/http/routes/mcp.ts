@@ -1,7 +1,13 @@
 import type { FastifyRequest } from "fastify";
 import { Problem } from "../../kernel/problem.ts";
 import { kernelProblems } from "../../kernel/problems.ts";
-import { handleMcp, mcpActorOf } from "../../mcp/index.ts";
+import {
+  createToolListWatcher,
+  handleMcp,
+  handleMcpStream,
+  mcpActorOf,
+  toolListFingerprint,
+} from "../../mcp/index.ts";
 import type { App } from "../app.ts";
 import type { AppContext } from "../context.ts";
 
@@ -62,6 +68,29 @@ export default function mcpRoute(app: App, ctx: AppContext) {
     handler: async (request, reply) => {
       checkMcpOrigin(ctx, request);
       return handleMcp(ctx, request, reply, await mcpActorOf(ctx, request));
+    },
+  });
+  const watcher = createToolListWatcher(() => toolListFingerprint(ctx));
+  app.addHook("onClose", async () => watcher.close());
+  app.route({
+    method: "GET",
+    url: "/mcp",
+    config: { access: "public" },
+    schema: {
+      summary: "MCP notification stream (SSE): notifications/tools/list_changed",
+      tags: ["mcp"],
+      operationId: "mcpStream",
+      security: [{}, { apiKey: [] }],
+    },
+    handler: async (request, reply) => {
+      checkMcpOrigin(ctx, request);
+      if (!String(request.headers.accept ?? "").includes("text/event-stream")) {
+        throw new Problem(
+          kernelProblems.NOT_ACCEPTABLE,
+          "GET /mcp is an SSE stream: accept text/event-stream",
+        );
+      }
+      return handleMcpStream(ctx, request, reply, await mcpActorOf(ctx, request), watcher);
     },
   });
 }
