@@ -59,6 +59,8 @@ export const RULES = {
   order: { ...all("deny"), buyer: "party", provider: "party", operator: "party" },
   /** The provider's own service. */
   provider_own: { ...all("deny"), provider: "party" },
+  /** The provider's own objects, also open to the operator (a service's stats). */
+  provider_or_operator: { ...all("deny"), provider: "party", operator: "party" },
   /** The seller's own listing. */
   seller_own: { ...all("deny"), seller: "party" },
   /**
@@ -208,6 +210,11 @@ export const ROUTE_RULES: Record<string, RuleName> = {
   "GET /api/v1/webhooks/{id}/deliveries": "buyer_own",
   "POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver": "nobody",
   "POST /api/v1/webhooks/{id}/redeliver": "buyer_own",
+  "GET /api/v1/admin/webhooks/deliveries": "admin",
+  // Tried with an id that names no delivery: everyone is refused, the operator with a 404.
+  "POST /api/v1/admin/webhooks/deliveries/{deliveryId}/redeliver": "nobody",
+  "GET /api/market/threads/{id}/events": "market_parties",
+  "GET /api/v1/catalog/services/{id}/stats": "provider_or_operator",
   "POST /api/v1/session/nonce": "public",
   "POST /api/v1/session": "public",
   "GET /api/v1/session": "session_only",

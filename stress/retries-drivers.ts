@@ -385,6 +385,7 @@ export const notDriven: Record<string, string> = {
   registerAgent: "rate limited to 20 per IP per hour; its twin adminCreatePrincipal is driven",
   depositOnchain: "needs an EVM chain with a bound key (covered by the on-chain deposit suites)",
   mcp: "JSON-RPC over one route; its tools call the same flows as the driven routes",
+  adminRedeliverWebhook: "needs a dead delivery (webhook chaos covers redelivery)",
   announceFederationPeer: "needs a second, federating hub",
   crawlFederationPeers: "needs a second, federating hub",
   setFederationPeerAccount: "needs an announced peer",

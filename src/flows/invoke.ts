@@ -3,17 +3,24 @@ import { signReceiptV1 } from "../aimp/index.ts";
 import type { Service, Skill } from "../catalog/index.ts";
 import { channelProblems } from "../channels/index.ts";
 import type { Database } from "../db/db.ts";
+import { assert } from "../kernel/assert.ts";
 import { isProblem, Problem } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
 import { type Order, type Orders, orderProblems } from "../orders/index.ts";
 import type { StoredReceipt } from "../receipts/index.ts";
 import type { Fulfilment } from "./fulfil.ts";
 import type { Delegated, Purchases } from "./purchase.ts";
+import type { OrderProofCheck, TxProofs } from "./tx-proof.ts";
 
-/** How an invoke is paid: a funded account (prepaid) or an open channel. */
+/**
+ * How an invoke is paid: a funded account (prepaid), an open channel, or a transfer to the hub
+ * the buyer made itself and proved (`X-Payment: {"tx_hash","chain"}`), checked over RPC before
+ * the call; its hash is claimed for the call's order in the transaction that holds the price.
+ */
 export type InvokePayment = (
   | { rail: "prepaid"; buyer_id: string }
   | { rail: "channel"; buyer_id: string; channel_id: string }
+  | { rail: "wdk-usdt-transfer"; buyer_id: string; check: OrderProofCheck }
 ) & {
   /** A paired agent buying for its machine: its policy and spend limits bind. */
   delegated?: Delegated;
@@ -49,6 +56,8 @@ export async function invoke(
     orders: Orders;
     usdOf: (minor: bigint, asset: string) => number;
     signer: () => Promise<KeyObject>;
+    /** Needed for the wdk-usdt-transfer payment. */
+    txProofs?: Pick<TxProofs, "payOrder">;
   },
   spec: {
     service: Service;
@@ -67,6 +76,10 @@ export async function invoke(
   },
 ): Promise<InvokeOutcome> {
   const actor = { id: spec.payment.actor_id ?? spec.payment.buyer_id, reason: "invoke" };
+  assert(
+    spec.payment.rail !== "wdk-usdt-transfer" || deps.txProofs !== undefined,
+    "a transfer-proof invoke needs txProofs",
+  );
   const begun = await deps.db.transaction(async (tx) => {
     const made = await deps.purchases.createOrder(tx, {
       buyer_id: spec.payment.buyer_id,
@@ -85,14 +98,25 @@ export async function invoke(
       const started = await deps.purchases.beginExecution(tx, intent.order, actor);
       return { ...started, known: chain ? { chain } : {} };
     }
+    const known = { payment: intent.payment, ...(chain ? { chain } : {}), starts_now: true };
     try {
-      const paid = await deps.purchases.pay(
-        tx,
-        intent.order,
-        actor,
-        spec.payment.rail === "channel" ? { channel_id: spec.payment.channel_id } : {},
-        { payment: intent.payment, ...(chain ? { chain } : {}), starts_now: true },
-      );
+      const p = spec.payment;
+      const paid =
+        p.rail === "wdk-usdt-transfer"
+          ? await (deps.txProofs as NonNullable<typeof deps.txProofs>).payOrder(
+              tx,
+              intent.order,
+              actor,
+              p.check,
+              known,
+            )
+          : await deps.purchases.pay(
+              tx,
+              intent.order,
+              actor,
+              p.rail === "channel" ? { channel_id: p.channel_id } : {},
+              known,
+            );
       const started = await deps.purchases.beginExecution(tx, paid.order, actor);
       return { ...started, known: { payment: paid.payment, ...(chain ? { chain } : {}) } };
     } catch (error) {

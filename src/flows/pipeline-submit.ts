@@ -172,6 +172,24 @@ function newSteps(job_id: string, priced: Awaited<ReturnType<typeof priceNodes>>
 }
 
 /**
+ * The pipeline's quote without moving anything: the DAG checked and every node priced (as
+ * submit prices it). An x402 payer is asked for exactly this amount.
+ */
+export async function quotePipeline(
+  deps: PipelineFlowDeps,
+  tx: Tx,
+  nodes: readonly PipelineNode[],
+  resolve: (tx: Tx, node: PipelineNode) => Promise<ResolvedCapability>,
+): Promise<{ asset: string; quoted_minor: bigint }> {
+  topologicalOrder(nodes);
+  const priced = await priceNodes(tx, deps, nodes, resolve);
+  return {
+    asset: priced[0]?.cap.service.pricing.asset ?? "USDC",
+    quoted_minor: priced.reduce((sum, p) => sum + p.estimate_minor, 0n),
+  };
+}
+
+/**
  * Accepts a pipeline: finds the job this Idempotency-Key already made, or checks the DAG, prices
  * every node (exactly for literal inputs, the service's floor for referenced ones), refuses what
  * does not fit the budget or the funds, and moves the quote from the source into a new float

@@ -24,6 +24,7 @@ import { LeaseLost, refundFloat, runStep, settleRunning } from "./pipeline-steps
 import {
   type PipelineFlowDeps,
   type PipelineRequest,
+  quotePipeline,
   type ResolvedCapability,
   submitPipeline,
 } from "./pipeline-submit.ts";
@@ -56,6 +57,13 @@ export function createPipelineFlows(deps: PipelineFlowDeps) {
     req: PipelineRequest,
     resolve: (tx: Tx, node: PipelineNode) => Promise<ResolvedCapability>,
   ) => submitPipeline(deps, tx, req, resolve);
+
+  /** Checks and prices a pipeline without moving money (what an x402 payer is asked for). */
+  const quote = (
+    tx: Tx,
+    nodes: readonly PipelineNode[],
+    resolve: (tx: Tx, node: PipelineNode) => Promise<ResolvedCapability>,
+  ) => quotePipeline(deps, tx, nodes, resolve);
 
   /** Records what the scheduler decided without running (skips, refused inputs). */
   async function recordDecisions(tx: Tx, ref: RunnerRef, settled: ReadonlyMap<string, Settled>) {
@@ -266,7 +274,7 @@ export function createPipelineFlows(deps: PipelineFlowDeps) {
     return jobEvents(ex, pipelines, job_id, after_seq, () => clock.now_ms());
   }
 
-  return { submit, run, wait, resumeStale, stop, view, events };
+  return { submit, quote, run, wait, resumeStale, stop, view, events };
 }
 
 export type PipelineFlows = ReturnType<typeof createPipelineFlows>;

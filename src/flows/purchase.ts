@@ -49,7 +49,13 @@ export interface Delegated {
 }
 
 /** Rails that move money on the hub's ledger (the service lists them as `agx-ledger`). */
-export const LEDGER_RAILS: readonly Rail[] = ["prepaid", "escrow", "channel", "x402"];
+export const LEDGER_RAILS: readonly Rail[] = [
+  "prepaid",
+  "escrow",
+  "channel",
+  "x402",
+  "wdk-usdt-transfer",
+];
 const SYSTEM: Actor = { id: "system", reason: "automatic" };
 
 export const TOPIC_AUTO_CONFIRM = "order.auto_confirm";
@@ -276,6 +282,11 @@ export function createPurchases(deps: PurchaseDeps) {
       proof?: Record<string, unknown>;
       /** An x402 payment the facilitator verified; booked on the ledger once it settles. */
       x402_verified?: Record<string, unknown>;
+      /**
+       * A transfer to the hub verified over RPC (wdk-usdt-transfer), already deposited to the
+       * buyer in this transaction: the price is held from that deposit.
+       */
+      tx_verified?: Record<string, unknown>;
     } = {},
     known: { payment?: Payment; chain?: ChainCursor; starts_now?: boolean } = {},
   ): Promise<{ order: Order; payment: Payment; receipt: StoredReceipt }> {
@@ -342,6 +353,18 @@ export function createPurchases(deps: PurchaseDeps) {
           "x402 orders are paid with a PAYMENT-SIGNATURE (or X-PAYMENT) on the invoke route",
         );
       return { patch: { proof: spec.x402_verified, verification: "recorded" }, hold: null };
+    }
+    if (order.rail === "wdk-usdt-transfer") {
+      if (!spec.tx_verified)
+        throw new Problem(
+          orderProblems.PAYMENT_RAIL_UNSUPPORTED,
+          "wdk-usdt-transfer orders are paid with a transaction-hash proof: " +
+            "POST /api/v1/market/orders/{id}/payment-proof {proof: {tx_hash, chain}}",
+        );
+      return {
+        patch: { hold_id: holdIdOf(payment), proof: spec.tx_verified },
+        hold: { from_owner: order.buyer_id, from_kind: "available" },
+      };
     }
     if (order.rail === "offchain-record") {
       if (!spec.proof)

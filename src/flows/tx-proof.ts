@@ -235,6 +235,7 @@ export function createTxProofs(deps: TxProofDeps) {
     order: Order,
     actor: Actor,
     check: OrderProofCheck,
+    known: Parameters<Purchases["pay"]>[4] = {},
   ): Promise<{ order: Order; payment: Payment; receipt: StoredReceipt | null }> {
     if (!["prepaid", "escrow", "offchain-record", "wdk-usdt-transfer"].includes(order.rail)) {
       throw new Problem(
@@ -246,24 +247,60 @@ export function createTxProofs(deps: TxProofDeps) {
       return { order, payment: await deps.orders.paymentOf(tx, order.id), receipt: null };
     }
     if (check.mode === "recorded") {
+      if (order.rail !== "offchain-record") {
+        throw new Problem(
+          x402Problems.PAYMENT_RPC_REQUIRED,
+          `order ${order.id} is on ${order.rail}, which needs a proof verified over RPC`,
+        );
+      }
       const proof = { ...check.proof, verification: "recorded", verified: false };
-      return deps.purchases.pay(tx, order, actor, { proof });
+      return deps.purchases.pay(tx, order, actor, { proof }, known);
     }
     const v = check.verified;
+    // Checked against the order's price before; a different order (or price) is refused here.
+    if (v.amount_raw < order.amount_minor) {
+      throw new Problem(
+        x402Problems.PAYMENT_TRANSFER_NOT_FOUND,
+        `${v.tx_hash} moved ${v.amount_raw}, the order costs ${order.amount_minor}`,
+      );
+    }
+    const proof = {
+      ...check.proof,
+      verification: "rpc",
+      verified: true,
+      from: v.from,
+      amount_raw: v.amount_raw.toString(),
+      block_number: v.block_number.toString(),
+      confirmations: v.confirmations.toString(),
+    };
     if (order.rail === "offchain-record") {
-      const proof = {
-        ...check.proof,
-        verification: "rpc",
-        verified: true,
-        from: v.from,
-        amount_raw: v.amount_raw.toString(),
-        block_number: v.block_number.toString(),
-        confirmations: v.confirmations.toString(),
-      };
-      return deps.purchases.pay(tx, order, actor, { proof });
+      return deps.purchases.pay(tx, order, actor, { proof }, known);
     }
     await deposit(tx, order.buyer_id, order.asset, v);
-    return deps.purchases.pay(tx, order, actor, {});
+    const spec = order.rail === "wdk-usdt-transfer" ? { tx_verified: proof } : {};
+    return deps.purchases.pay(tx, order, actor, spec, known);
+  }
+
+  /**
+   * The chain half of an AIMP invoke's `X-Payment: {"tx_hash","chain"}`: a transfer of at least
+   * the call's price, verified over RPC before the invoke's transaction (which claims the hash
+   * for the call's order with `payOrder`).
+   */
+  async function checkInvokeProof(spec: {
+    buyer_id: string;
+    pairing_id: string | null;
+    asset: string;
+    amount_min: bigint;
+    proof: TxPaymentProof;
+  }): Promise<OrderProofCheck> {
+    if (!checkable(spec.proof.chain)) {
+      throw new Problem(
+        x402Problems.PAYMENT_RPC_REQUIRED,
+        `this hub cannot verify ${spec.proof.chain} transactions`,
+      );
+    }
+    const verified = await verify(deps.db.kysely, spec);
+    return { mode: "rpc", proof: spec.proof, verified };
   }
 
   /**
@@ -293,7 +330,7 @@ export function createTxProofs(deps: TxProofDeps) {
     return { deposit: result, verified };
   }
 
-  return { checkOrderProof, payOrder, credit, checkable };
+  return { checkOrderProof, checkInvokeProof, payOrder, credit, checkable };
 }
 
 export type TxProofs = ReturnType<typeof createTxProofs>;

@@ -34,4 +34,19 @@ export const marketLimits = {
   negotiations_per_listing_max: 200,
   /** How many reviews a principal's page shows. */
   recent_reviews_max: 20,
+  /** Live thread streams (SSE) this process serves at once; one more is 503 BUSY. */
+  thread_streams_max: 64,
+  /** A thread stream ends after this long; the client resumes with Last-Event-ID. */
+  thread_stream_ms_max: 5 * 60 * 1000,
+  /**
+   * How often an idle thread stream reads the database: a post in this process wakes it at once,
+   * this finds posts made by other processes sharing the database.
+   */
+  thread_poll_interval_ms: 1_000,
+  /** An idle stream sends a comment this often, so proxies keep the connection open. */
+  thread_keepalive_interval_ms: 15_000,
+  /** What a client waits before reconnecting (SSE `retry:`). */
+  thread_retry_ms: 2_000,
+  /** Messages one read of a thread stream sends at most. */
+  thread_stream_page_max: 100,
 } as const;

@@ -51,6 +51,16 @@ export const marketMigrations: Record<string, AgxMigration> = {
       await createThreads(db);
     },
   },
+  // The operator's queues list every order in one status, newest first (all=true&status=…).
+  "1800_market_orders_status": {
+    async up(db) {
+      await db.schema
+        .createIndex("market_orders_status")
+        .on("market_orders")
+        .columns(["status", "id"])
+        .execute();
+    },
+  },
 };
 
 type Db = Parameters<AgxMigration["up"]>[0];

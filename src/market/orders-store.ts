@@ -206,17 +206,20 @@ export async function eventsOf(ex: Executor, order_id: string): Promise<MarketOr
   return rows.map(toEvent);
 }
 
-/** The caller's orders as buyer or seller, newest first, before a cursor. */
+/**
+ * Orders newest first before a cursor: one party's (as buyer or seller), or every order of the
+ * hub when `party_id` is null (the operator's queues; the caller checks who may ask).
+ */
 export async function listOrders(
   ex: Executor,
-  f: { party_id: string; status?: MarketStatus; listing_id?: string },
+  f: { party_id: string | null; status?: MarketStatus; listing_id?: string },
   before: string | null,
   limit: number,
 ): Promise<MarketOrder[]> {
-  let query = q(ex)
-    .selectFrom("market_orders")
-    .selectAll()
-    .where((eb) => eb.or([eb("buyer_id", "=", f.party_id), eb("seller_id", "=", f.party_id)]));
+  let query = q(ex).selectFrom("market_orders").selectAll();
+  const party = f.party_id;
+  if (party !== null)
+    query = query.where((eb) => eb.or([eb("buyer_id", "=", party), eb("seller_id", "=", party)]));
   if (f.status) query = query.where("status", "=", f.status);
   if (f.listing_id) query = query.where("listing_id", "=", f.listing_id);
   if (before) query = query.where("id", "<", before);

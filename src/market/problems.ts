@@ -32,6 +32,10 @@ export const marketProblems = defineProblems({
     title: "The order changed while this event was applied",
   },
   MARKET_THREAD_NOT_FOUND: { status: 404, title: "The thread does not exist" },
+  MARKET_THREAD_STREAMS_BUSY: {
+    status: 503,
+    title: "Too many live thread streams are open",
+  },
   MARKET_EVIDENCE_CLOSED: { status: 409, title: "Evidence is not accepted on this order now" },
   MARKET_REVIEW_NOT_ALLOWED: {
     status: 409,

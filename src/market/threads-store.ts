@@ -67,16 +67,35 @@ export async function threadOfOrder(ex: Executor, order_id: string): Promise<Thr
   return row ? toThread(row) : null;
 }
 
-/** Appends a message and bumps the thread's counters in the same statement pair. */
+/**
+ * Bumps the thread's counters first: the row lock it takes (PostgreSQL) orders every poster of
+ * one thread, so a message id taken after it is above every id committed before it.
+ */
+export async function bumpThread(ex: Executor, thread_id: string, at_ms: number): Promise<void> {
+  await q(ex)
+    .updateTable("market_threads")
+    .set({ messages: sql`messages + 1`, last_message_at_ms: at_ms })
+    .where("id", "=", thread_id)
+    .execute();
+}
+
+/** The newest message id of a thread, or null when it has none. */
+export async function lastMessageId(ex: Executor, thread_id: string): Promise<string | null> {
+  const row = await q(ex)
+    .selectFrom("market_messages")
+    .select("id")
+    .where("thread_id", "=", thread_id)
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+/** Appends a message (after bumpThread, in the same transaction). */
 export async function insertMessage(ex: Executor, m: Message): Promise<void> {
   await q(ex)
     .insertInto("market_messages")
     .values({ ...m, attachments: JSON.stringify(m.attachments) })
-    .execute();
-  await q(ex)
-    .updateTable("market_threads")
-    .set({ messages: sql`messages + 1`, last_message_at_ms: m.created_at_ms })
-    .where("id", "=", m.thread_id)
     .execute();
 }
 

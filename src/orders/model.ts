@@ -17,7 +17,12 @@ export type Rail =
   | "offchain-record"
   | "external"
   | "vault-stripe"
-  | "x402";
+  | "x402"
+  /**
+   * peaq's `wallet` rail: the buyer sends the token to the hub's address itself and proves it
+   * with `{tx_hash, chain}`; once verified over RPC the transfer is deposited and held.
+   */
+  | "wdk-usdt-transfer";
 
 export const rails: readonly Rail[] = [
   "not-required",
@@ -28,6 +33,7 @@ export const rails: readonly Rail[] = [
   "external",
   "vault-stripe",
   "x402",
+  "wdk-usdt-transfer",
 ];
 
 export interface Order {

@@ -463,6 +463,80 @@ export interface Operations {
       }>;
     };
   };
+  /** Every principal's webhook deliveries, newest first (operator) */
+  adminListWebhookDeliveries: {
+    method: "GET";
+    path: "/api/v1/admin/webhooks/deliveries";
+    params: Record<string, never>;
+    query: {
+      status?: "pending" | "succeeded" | "dead";
+      endpoint_id?: string;
+      limit?: number;
+      cursor?: string;
+    };
+    body: never;
+    response: {
+      items: Array<{
+        id: string;
+        /** The webhook-id header: the same on every attempt */
+        message_id: string;
+        endpoint_id: string;
+        type: string;
+        status: string;
+        generation: number;
+        attempts: number;
+        next_attempt_at: string | null;
+        last_status_code: number | null;
+        last_error: string | null;
+        delivered_at: string | null;
+        created_at: string;
+        attempts_list?: Array<{
+          attempt: number;
+          generation: number;
+          at: string;
+          status_code: number | null;
+          error: string | null;
+          duration_ms: number;
+        }>;
+        owner_id: string;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  /** Send any principal's delivery again (operator; same webhook-id, new attempts) */
+  adminRedeliverWebhook: {
+    method: "POST";
+    path: "/api/v1/admin/webhooks/deliveries/{deliveryId}/redeliver";
+    params: {
+      deliveryId: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      id: string;
+      /** The webhook-id header: the same on every attempt */
+      message_id: string;
+      endpoint_id: string;
+      type: string;
+      status: string;
+      generation: number;
+      attempts: number;
+      next_attempt_at: string | null;
+      last_status_code: number | null;
+      last_error: string | null;
+      delivered_at: string | null;
+      created_at: string;
+      attempts_list?: Array<{
+        attempt: number;
+        generation: number;
+        at: string;
+        status_code: number | null;
+        error: string | null;
+        duration_ms: number;
+      }>;
+      owner_id: string;
+    };
+  };
   /** JSON Web Key Set of the receipt issuer (application/jwk-set+json) */
   getJwks: {
     method: "GET";
@@ -841,6 +915,64 @@ export interface Operations {
       created_at: string;
     };
   };
+  /** Runs, success rate, latency p50/p95 and revenue of your service */
+  getServiceStats: {
+    method: "GET";
+    path: "/api/v1/catalog/services/{id}/stats";
+    params: {
+      id: string;
+    };
+    query: {
+      since?: string;
+    };
+    body: never;
+    response: {
+      service: {
+        id: string;
+        name: string;
+        provider_id: string;
+      };
+      since: string | null;
+      generated_at: string;
+      runs: {
+        total: number;
+        succeeded: number;
+        failed: number;
+        running: number;
+      };
+      /** succeeded / (succeeded + failed), 4 places; null when none finished */
+      success_rate: number | null;
+      /** successful runs, nearest-rank percentiles */
+      latency_ms: {
+        samples: number;
+        p50: number | null;
+        p95: number | null;
+      };
+      /** released orders per asset: paid by buyers, the hub's fee, the provider's */
+      revenue: Array<{
+        asset: string;
+        settled_orders: number;
+        gross: {
+          /** Decimal amount as a string, in the asset's major unit */
+          amount: string;
+          amount_minor: string;
+          asset: string;
+        };
+        fee: {
+          /** Decimal amount as a string, in the asset's major unit */
+          amount: string;
+          amount_minor: string;
+          asset: string;
+        };
+        net: {
+          /** Decimal amount as a string, in the asset's major unit */
+          amount: string;
+          amount_minor: string;
+          asset: string;
+        };
+      }>;
+    };
+  };
   /** Search the catalogue; returns ranked quotes with reasons */
   marketSearch: {
     method: "POST";
@@ -1152,7 +1284,7 @@ export interface Operations {
       service_id?: string;
       operation?: string;
       input?: unknown;
-      rail: "not-required" | "prepaid" | "escrow" | "channel" | "offchain-record" | "external" | "vault-stripe" | "x402";
+      rail: "not-required" | "prepaid" | "escrow" | "channel" | "offchain-record" | "external" | "vault-stripe" | "x402" | "wdk-usdt-transfer";
       client_ref?: string;
     };
     response: {
@@ -3695,12 +3827,14 @@ export interface Operations {
       receipts: string[];
     };
   };
-  /** My market orders as buyer or seller, newest first */
+  /** My market orders as buyer or seller, newest first (operator: all=true) */
   marketListOrders: {
     method: "GET";
     path: "/api/market/orders";
     params: Record<string, never>;
     query: {
+      /** every party's orders (operator) */
+      all?: boolean;
       status?: "NEGOTIATING" | "AWAITING_PAY" | "ESCROWED" | "DELIVERING" | "PROOF_SUBMITTED" | "REVIEWING" | "COMPLETED" | "CANCELLED" | "DISPUTED" | "REFUNDED" | "RESOLVED";
       listingId?: string;
       limit?: number;
@@ -4010,6 +4144,19 @@ export interface Operations {
       attachments: unknown[];
       createdAt: string;
     };
+  };
+  /** Follow a thread live: its new messages as Server-Sent Events */
+  marketStreamThread: {
+    method: "GET";
+    path: "/api/market/threads/{id}/events";
+    params: {
+      id: string;
+    };
+    query: {
+      after?: string;
+    };
+    body: never;
+    response: unknown;
   };
   /** Review the other side of a completed or resolved order (once) */
   marketReviewOrder: {

@@ -11,4 +11,5 @@ export { statsMigrations } from "./migrations.ts";
 export * from "./model.ts";
 export { statsProblems } from "./problems.ts";
 export { createStats, type Stats, type StatsDeps } from "./stats.ts";
+export { rateOf } from "./store.ts";
 export { sseFrame } from "./stream.ts";

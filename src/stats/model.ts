@@ -27,6 +27,19 @@ export interface ServiceHealth {
   p50_latency_ms: number | null;
 }
 
+/**
+ * One service's own record, for its provider (not public): runs, latency and what it earned.
+ * Counted over every version of the service's name by the same provider.
+ */
+export interface ServiceRecord {
+  /** Runs by status (`running`, `succeeded`, `failed`). */
+  runs: Counts;
+  /** Latency of successful runs (nearest-rank percentiles); null without samples. */
+  latency: { samples: number; p50_ms: number | null; p95_ms: number | null };
+  /** Settled (released) orders per asset: what buyers paid and the hub's fee of it. */
+  revenue: { asset: string; settled_orders: number; gross_minor: bigint; fee_minor: bigint }[];
+}
+
 /** A busy service of the recent window. */
 export interface TopService {
   service: string;

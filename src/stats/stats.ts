@@ -3,7 +3,7 @@ import type { Clock } from "../kernel/clock.ts";
 import { Problem } from "../kernel/problem.ts";
 import { statsLimits as L } from "./limits.ts";
 import { cursorAt, decodeCursor } from "./live.ts";
-import type { FloorStats, ServiceHealth } from "./model.ts";
+import type { FloorStats, ServiceHealth, ServiceRecord } from "./model.ts";
 import { statsProblems } from "./problems.ts";
 import * as store from "./store.ts";
 import { liveFrames } from "./stream.ts";
@@ -107,7 +107,23 @@ export function createStats(deps: StatsDeps) {
     return { frames, close };
   }
 
-  return { floor, refreshHealth, health, openLive, streamsOpen: () => streams_open };
+  /** A service's runs, latency percentiles and revenue since a time (the caller authorizes). */
+  function serviceRecord(
+    ex: Executor,
+    service: { name: string; provider_id: string },
+    since_ms: number,
+  ): Promise<ServiceRecord> {
+    return store.serviceRecord(ex, service, since_ms);
+  }
+
+  return {
+    floor,
+    refreshHealth,
+    health,
+    serviceRecord,
+    openLive,
+    streamsOpen: () => streams_open,
+  };
 }
 
 export type Stats = ReturnType<typeof createStats>;

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { big, type Executor, num, numOrNull } from "../db/db.ts";
 import { statsLimits as L } from "./limits.ts";
-import type { AssetTotal, Counts, ServiceHealth, TopService } from "./model.ts";
+import type { AssetTotal, Counts, ServiceHealth, ServiceRecord, TopService } from "./model.ts";
 
 /*
  * The only file with SQL of the stats read model. It reads other modules' tables and never
@@ -186,4 +186,58 @@ export async function healthOf(ex: Executor, names: string[]): Promise<ServiceHe
       p50_latency_ms: enough ? numOrNull(r.p50_latency_ms) : null,
     };
   });
+}
+
+/**
+ * One provider's service (every version of its name) since a time: runs by status, the
+ * latencies of successful runs at the 50th and 95th percentile (nearest rank), and what settled
+ * orders paid per asset, with the hub's fee.
+ */
+export async function serviceRecord(
+  ex: Executor,
+  service: { name: string; provider_id: string },
+  since_ms: number,
+): Promise<ServiceRecord> {
+  const versions = sql`select id from catalog_services
+    where name = ${service.name} and provider_id = ${service.provider_id}`;
+  const byStatus = await rows<{ status: string; n: Int }>(
+    ex,
+    sql`select status, count(*) as n from order_runs
+        where service_id in (${versions}) and started_at_ms >= ${since_ms} group by status`,
+  );
+  const runs: Counts = {};
+  for (const r of byStatus) runs[r.status] = num(r.n);
+  const ranked = await rows<{ rn: Int; n: Int; latency_ms: Int }>(
+    ex,
+    sql`select rn, n, latency_ms from (
+          select latency_ms, row_number() over (order by latency_ms) as rn, count(*) over () as n
+          from order_runs
+          where service_id in (${versions}) and started_at_ms >= ${since_ms}
+            and status = 'succeeded' and latency_ms is not null) x
+        where rn = (n * 50 + 99) / 100 or rn = (n * 95 + 99) / 100`,
+  );
+  const samples = num(ranked[0]?.n);
+  const at = (p: number) => {
+    const rank = Math.ceil((samples * p) / 100);
+    const hit = ranked.find((r) => num(r.rn) === rank);
+    return hit ? num(hit.latency_ms) : null;
+  };
+  const paid = await rows<{ asset: string; n: Int; gross: Int | null; fee: Int | null }>(
+    ex,
+    sql`select o.asset, count(*) as n, sum(o.amount_minor) as gross, sum(o.fee_minor) as fee
+        from orders o join order_payments p on p.order_id = o.id
+        where o.service_id in (${versions}) and o.created_at_ms >= ${since_ms}
+          and p.status = 'released'
+        group by o.asset order by o.asset`,
+  );
+  return {
+    runs,
+    latency: { samples, p50_ms: at(50), p95_ms: at(95) },
+    revenue: paid.map((r) => ({
+      asset: r.asset,
+      settled_orders: num(r.n),
+      gross_minor: big(r.gross),
+      fee_minor: big(r.fee),
+    })),
+  };
 }

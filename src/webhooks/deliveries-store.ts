@@ -175,17 +175,15 @@ export async function reopen(ex: Executor, d: WebhookDelivery, now_ms: number) {
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** An endpoint's deliveries, newest first, before a cursor. */
+/** An endpoint's deliveries (every endpoint's without one), newest first, before a cursor. */
 export async function listDeliveries(
   ex: Executor,
-  f: { endpoint_id: string; status?: DeliveryStatus },
+  f: { endpoint_id?: string; status?: DeliveryStatus },
   before: string | null,
   limit: number,
 ): Promise<WebhookDelivery[]> {
-  let query = q(ex)
-    .selectFrom("webhook_deliveries")
-    .selectAll()
-    .where("endpoint_id", "=", f.endpoint_id);
+  let query = q(ex).selectFrom("webhook_deliveries").selectAll();
+  if (f.endpoint_id) query = query.where("endpoint_id", "=", f.endpoint_id);
   if (f.status) query = query.where("status", "=", f.status);
   if (before) query = query.where("id", "<", before);
   return (await query.orderBy("id", "desc").limit(limit).execute()).map(toDelivery);

@@ -69,4 +69,14 @@ export const webhookMigrations: Record<string, AgxMigration> = {
         .execute();
     },
   },
+  // The operator's hub-wide list filters by status alone (GET /api/v1/admin/webhooks/deliveries).
+  "1801_webhook_deliveries_status": {
+    async up(db) {
+      await db.schema
+        .createIndex("webhook_deliveries_status")
+        .on("webhook_deliveries")
+        .columns(["status", "id"])
+        .execute();
+    },
+  },
 };

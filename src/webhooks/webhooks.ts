@@ -88,6 +88,42 @@ export function createWebhooks(deps: WebhooksDeps) {
     };
   }
 
+  /**
+   * Every endpoint's deliveries, newest first, each with its latest attempts: for the operator
+   * only (the caller checks), so it is not scoped to an owner.
+   */
+  async function listAllDeliveries(
+    ex: Executor,
+    f: { endpoint_id?: string; status?: DeliveryStatus; cursor: string | null; limit: number },
+  ) {
+    const rows = await deliveries.listDeliveries(
+      ex,
+      {
+        ...(f.endpoint_id ? { endpoint_id: f.endpoint_id } : {}),
+        ...(f.status ? { status: f.status } : {}),
+      },
+      f.cursor,
+      f.limit + 1,
+    );
+    const page = rows.slice(0, f.limit);
+    const attempts = await deliveries.attemptsOf(
+      ex,
+      page.map((d) => d.id),
+      webhookLimits.attempts_listed_max,
+    );
+    return {
+      items: page.map((d) => ({ ...d, attempts_list: attempts.get(d.id) ?? [] })),
+      next_cursor: rows.length > f.limit ? (page.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  /** A delivery by id whoever owns it (operator reads), or WEBHOOK_DELIVERY_NOT_FOUND. */
+  async function anyDelivery(ex: Executor, id: string): Promise<WebhookDelivery> {
+    const d = await deliveries.getDelivery(ex, id);
+    if (!d) throw new Problem(webhookProblems.WEBHOOK_DELIVERY_NOT_FOUND, `no delivery ${id}`);
+    return d;
+  }
+
   /** Starts a delivery over (a new generation of attempts); the flow schedules attempt 1. */
   async function reopen(tx: Executor, owner_id: string, endpoint_id: string, id: string) {
     const endpoint = await subscriptions.get(tx, owner_id, endpoint_id);
@@ -107,6 +143,8 @@ export function createWebhooks(deps: WebhooksDeps) {
 
   /** Starts every dead delivery of an endpoint over, oldest first, up to a batch. */
   async function reopenFailed(tx: Executor, owner_id: string, endpoint_id: string) {
+    // The owner's endpoint first: a stranger gets WEBHOOK_ENDPOINT_NOT_FOUND, not a 202 of 0.
+    await subscriptions.get(tx, owner_id, endpoint_id);
     const dead = await deliveries.listDeliveries(
       tx,
       { endpoint_id, status: "dead" },
@@ -138,6 +176,8 @@ export function createWebhooks(deps: WebhooksDeps) {
     close: delivery.close,
     getDelivery: deliveryOf,
     listDeliveries,
+    listAllDeliveries,
+    anyDelivery,
     reopen,
     reopenFailed,
   };

@@ -15,6 +15,8 @@ export const x402Limits = {
   facilitator_response_bytes_max: 65_536,
   /** How long the in-process facilitator waits for a settlement receipt before `pending`. */
   settle_receipt_timeout_ms: 60_000,
+  /** How often the in-process facilitator polls for a settlement's receipt. */
+  receipt_poll_interval_ms: 200,
   /** One JSON-RPC call of the transfer-proof verifier. */
   rpc_timeout_ms: 10_000,
   /** Payment-identifier rows are kept this long (retries of one payment come within it). */

@@ -67,7 +67,14 @@ export function createEvmSigner(options: EvmSignerOptions): FacilitatorEvmSigner
     timeout: options.rpc_timeout_ms ?? x402Limits.rpc_timeout_ms,
     retryCount: 0,
   });
-  const pub = createPublicClient({ chain, transport }) as PublicClient;
+  // viem polls receipts every 4 s on a chain it knows no block time for (ours are defined by
+  // id only); a settlement waits on its receipt, so that interval, not the chain's block time,
+  // would add up to 4 s to every paid call on a chain with 2 s blocks.
+  const pub = createPublicClient({
+    chain,
+    transport,
+    pollingInterval: x402Limits.receipt_poll_interval_ms,
+  }) as PublicClient;
   const wallet = createWalletClient({ account, chain, transport });
   const key = `${options.chain_id}:${account.address}`;
   const sender = broadcasters.get(key) ?? { run: createSerialQueue(), next_nonce: null };

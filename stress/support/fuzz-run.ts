@@ -20,6 +20,8 @@ export const JUSTIFIED_5XX: Record<string, string> = {
   // pile up and the 33rd is refused; over real HTTP a closed connection frees its slot (40
   // sequential streams, each aborted, all answer 200).
   STATS_STREAMS_BUSY: "the live feed's stream cap (stats limits live_streams_max)",
+  // The same for market thread streams (market limits), opened by fuzzed GET …/events.
+  MARKET_THREAD_STREAMS_BUSY: "the thread streams' cap per process (market limits)",
 };
 
 const PROBLEM_CODE = /^[A-Z][A-Z0-9_]+$/;

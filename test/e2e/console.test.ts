@@ -1,4 +1,6 @@
 import { mkdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { privateKeyToAccount } from "viem/accounts";
@@ -24,6 +26,9 @@ describe.skipIf("skip" in browserCheck)("console in chromium", () => {
   let t: TestHub;
   let url: string;
   let browser: Browser;
+  /** A provider's endpoint on loopback, for the catalogue's service figures. */
+  let provider: Server;
+  let providerUrl = "";
   const contexts: BrowserContext[] = [];
 
   async function user(account?: typeof alice): Promise<Page> {
@@ -80,7 +85,19 @@ describe.skipIf("skip" in browserCheck)("console in chromium", () => {
     if ("skip" in browserCheck) return;
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     ensureConsoleBuilt();
-    t = await startTestHub({ config: { host: "127.0.0.1" } });
+    provider = createServer((req, res) => {
+      req.resume();
+      req.on("end", () =>
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ result: { words: 3 } })),
+      );
+    });
+    await new Promise<void>((resolve) => provider.listen(0, "127.0.0.1", resolve));
+    providerUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+    t = await startTestHub({
+      config: { host: "127.0.0.1", outbound_allow_hosts: ["127.0.0.1"] },
+    });
     url = await t.hub.listen();
     browser = await chromium.launch({ executablePath: browserCheck.path, args: CHROMIUM_ARGS });
   }, 240_000);
@@ -89,6 +106,7 @@ describe.skipIf("skip" in browserCheck)("console in chromium", () => {
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await t?.close();
+    provider?.close();
   });
 
   it("serves the console with a strict CSP and falls back to index.html for app routes", async () => {
@@ -221,25 +239,47 @@ describe.skipIf("skip" in browserCheck)("console in chromium", () => {
     await expect.poll(() => status(b).textContent(), { timeout: STEP_MS }).toBe("Escrowed");
     await fire(b, "Start work", "Delivering");
     await expect.poll(() => status(c).textContent(), { timeout: STEP_MS }).toBe("Delivering");
+
+    // The thread is live over SSE: Carol's message reaches Bob's open page without any polling.
+    const mode = (page: Page) => page.getByTestId("thread-mode").getAttribute("data-mode");
+    await expect.poll(() => mode(b), { timeout: STEP_MS }).toBe("live");
+    await expect.poll(() => mode(c), { timeout: STEP_MS }).toBe("live");
+    const polled: string[] = [];
+    b.on("request", (r) => {
+      if (r.url().includes("/messages")) polled.push(r.url());
+    });
+    await c.getByLabel("Message", { exact: true }).fill("Any progress on the labels?");
+    await c.getByRole("button", { name: "Send", exact: true }).click();
+    await b.getByText("Any progress on the labels?").waitFor();
+    await b.waitForTimeout(2_500); // longer than the old polling interval
+    expect(polled).toEqual([]);
+    await shot(b, "10-thread-live");
+
     await c.getByRole("button", { name: "Open a dispute", exact: true }).click();
     await c.getByLabel("Reason").fill("Nothing delivered after a week.");
     await c.getByRole("form", { name: "Open a dispute" }).getByRole("button").first().click();
     await expect.poll(() => status(c).textContent(), { timeout: STEP_MS }).toBe("Disputed");
     expect(await c.getByTestId("escrow-status").textContent()).toContain("Frozen");
     const orderId = c.url().split("/").at(-1) ?? "";
+    await c.getByLabel("Add evidence").fill("The shared folder is still empty.");
+    await c.getByRole("button", { name: "Send", exact: true }).click();
+    await c.getByText("The shared folder is still empty.").waitFor();
 
+    // The operator finds it in the disputes queue, with its evidence and the split form.
     const op = await user();
     await op.getByLabel("API key", { exact: true }).fill(t.adminKey);
     await op.getByRole("button", { name: "Sign in with key" }).click();
     await nav(op, "Operator");
-    await op.getByLabel("Order id").fill(orderId);
-    await op.getByRole("button", { name: "Open order" }).click();
-    await op.getByText("Nothing delivered after a week.").first().waitFor();
-    await op.getByRole("button", { name: "Decide dispute", exact: true }).click();
-    await op.getByLabel("Seller's share (%)").fill("60");
-    await op.getByLabel("Note").fill("Partly done.");
+    const card = op.getByTestId("disputes-queue").locator(`[data-order="${orderId}"]`);
+    await card.getByText("Nothing delivered after a week.").waitFor();
+    await card.getByText("The shared folder is still empty.").waitFor();
+    await card.getByRole("button", { name: "Decide dispute", exact: true }).click();
+    await card.getByLabel("Seller's share (%)").fill("60");
+    await card.getByLabel("Note").fill("Partly done.");
     await shot(op, "09-dispute");
-    await op.getByRole("form", { name: "Decide dispute" }).getByRole("button").first().click();
+    await card.getByRole("form", { name: "Decide dispute" }).getByRole("button").first().click();
+    await op.getByText("No disputed orders: nothing waits for a decision.").waitFor();
+    await op.goto(`${url}/orders/${orderId}`);
     await expect.poll(() => status(op).textContent(), { timeout: STEP_MS }).toBe("Resolved");
     await op.getByText(/Decided: seller 60%/).waitFor();
     expect(await availableText(c)).toBe("8.80 USDC");
@@ -282,6 +322,58 @@ describe.skipIf("skip" in browserCheck)("console in chromium", () => {
     });
     expect(owner.body.items[0].pairings[0].status).toBe("revoked");
   }, 180_000);
+
+  it("shows a provider the runs, success rate, latency and revenue of each service", async () => {
+    const register = async (handle: string) => {
+      const reg = await t.call("POST", "/api/agents/register", { body: { handle } });
+      expect(reg.status).toBe(201);
+      return { id: reg.body.agent.id as string, key: reg.body.apiKey as string };
+    };
+    const seller = await register("e2e-provider");
+    const buyer = await register("e2e-shopper");
+    const deposit = await t.call("POST", "/api/v1/admin/deposits", {
+      key: t.adminKey,
+      body: { id: "dep_e2e_shopper", owner_id: buyer.id, amount: "2", asset: "USDC" },
+    });
+    expect(deposit.status, JSON.stringify(deposit.body)).toBe(201);
+    const published = await t.call("POST", "/api/v1/catalog/services", {
+      key: seller.key,
+      body: {
+        name: "e2e-word-count",
+        version: "1.0.0",
+        skill_key: "text.stats",
+        description: "counts words",
+        company_name: "E2E Ltd",
+        execution_mode: "native",
+        endpoints: [{ url: `${providerUrl}/ok`, method: "POST" }],
+        pricing: { model: "fixed", asset: "USDC", amount: "0.50" },
+        rails: ["agx-ledger"],
+      },
+    });
+    expect(published.status).toBe(201);
+    for (let i = 0; i < 3; i++) {
+      const paid = await t.call("POST", "/capabilities/e2e-word-count/analyze@v1/invoke", {
+        key: buyer.key,
+        body: { input: { text: "Agents trade skills." } },
+      });
+      expect(paid.body.success, JSON.stringify(paid.body)).toBe(true);
+    }
+
+    const p = await user();
+    await p.getByLabel("API key", { exact: true }).fill(seller.key);
+    await p.getByRole("button", { name: "Sign in with key" }).click();
+    await nav(p, "Catalogue");
+    const row = p.getByTestId("service-stats").locator('[data-service="e2e-word-count"]');
+    await row.getByTestId("runs").waitFor();
+    expect(await row.getByTestId("runs").textContent()).toBe("3");
+    expect(await row.getByTestId("success").textContent()).toBe("100%");
+    expect(await row.getByTestId("p50").textContent()).toMatch(/^\d+ ms$/);
+    expect(await row.getByTestId("p95").textContent()).toMatch(/^\d+ ms$/);
+    // 3 × 0.50 USDC less the hub's 1% fee.
+    expect(await row.getByTestId("revenue").textContent()).toContain("1.485");
+    expect(await row.getByTestId("revenue").textContent()).toContain("(3 settled)");
+    await shot(p, "11-catalogue-stats");
+  }, 120_000);
 
   it("shows the catalogue and the live floor, and signs out", async () => {
     const a = await user(alice);

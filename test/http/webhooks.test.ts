@@ -418,4 +418,110 @@ describeStores("signed webhooks over HTTP: Standard Webhooks, retries, dead lett
       (await m.call("GET", `/api/v1/webhooks/${endpoint}`, { key: stranger.key })).body.code,
     ).toBe("WEBHOOK_ENDPOINT_NOT_FOUND");
   });
+
+  /** An endpoint of a fresh seller whose one delivery died (the receiver never knew it). */
+  async function deadDelivery(path: string) {
+    const c = await chatter(0);
+    const endpoint = await subscribe(c.seller.key, path, ["message.created"]);
+    const secret = rx.secrets.get(path) as string;
+    rx.secrets.delete(path); // the receiver answers 404 to everything sent there
+    await m.call("POST", `/api/market/threads/${c.thread}/messages`, {
+      key: c.buyer.key,
+      body: { body: "anyone?" },
+    });
+    await settle(8);
+    const [dead] = await deliveries(c.seller.key, endpoint, "&status=dead");
+    expect(dead).toMatchObject({ status: "dead", attempts: 6, generation: 1 });
+    return { ...c, endpoint, dead: dead as NonNullable<typeof dead>, path, secret };
+  }
+
+  it("answers 404 to a stranger's bulk redelivery of another's endpoint and redelivers nothing", async () => {
+    const d = await deadDelivery("/nobody/bulk");
+    const stranger = await m.agent();
+    const res = await m.call("POST", `/api/v1/webhooks/${d.endpoint}/redeliver`, {
+      key: stranger.key,
+      headers: { "idempotency-key": "stranger-bulk-1" },
+    });
+    expect(res.status).toBe(404);
+    expect(String(res.headers["content-type"])).toMatch(/^application\/problem\+json/);
+    expect(res.body.code).toBe("WEBHOOK_ENDPOINT_NOT_FOUND");
+    expect((await deliveries(d.seller.key, d.endpoint))[0]).toMatchObject({
+      status: "dead",
+      generation: 1,
+    });
+    const own = await m.call("POST", `/api/v1/webhooks/${d.endpoint}/redeliver`, {
+      key: d.seller.key,
+    });
+    expect([own.status, own.body]).toEqual([202, { redelivered: 1 }]);
+    // Nothing dead is left to trip over: the endpoint itself must be refused to a stranger.
+    const empty = await m.call("POST", `/api/v1/webhooks/${d.endpoint}/redeliver`, {
+      key: stranger.key,
+    });
+    expect([empty.status, empty.body.code]).toEqual([404, "WEBHOOK_ENDPOINT_NOT_FOUND"]);
+  });
+
+  it("lists every principal's deliveries to the operator, filtered and paged", async () => {
+    const d = await deadDelivery("/nobody/list");
+    const admin = (qs: string, key = m.hub.adminKey) =>
+      m.hub.call("GET", `/api/v1/admin/webhooks/deliveries${qs}`, { key });
+    const dead = await admin(`?status=dead&endpoint_id=${d.endpoint}`);
+    expect(dead.status, JSON.stringify(dead.body)).toBe(200);
+    expect(dead.body.items).toHaveLength(1);
+    expect(dead.body.items[0]).toMatchObject({
+      id: d.dead.id,
+      endpoint_id: d.endpoint,
+      owner_id: d.seller.id,
+      status: "dead",
+      attempts: 6,
+    });
+    expect(dead.body.items[0].attempts_list).toHaveLength(6);
+    expect(dead.body.next_cursor).toBeNull();
+    const anyDead = await admin("?status=dead&limit=200");
+    expect(anyDead.body.items.every((x: { status: string }) => x.status === "dead")).toBe(true);
+    const owners = new Set(anyDead.body.items.map((x: { owner_id: string }) => x.owner_id));
+    expect(owners.size).toBeGreaterThan(1);
+    const first = await admin("?limit=1");
+    expect(first.body.next_cursor).toBe(first.body.items[0].id);
+    const second = await admin(`?limit=1&cursor=${first.body.next_cursor}`);
+    expect(second.body.items[0].id < first.body.items[0].id).toBe(true);
+    const refused = await admin("", d.seller.key);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe("FORBIDDEN");
+    expect((await admin("?status=lost")).body.code).toBe("VALIDATION_FAILED");
+  });
+
+  it("lets the operator redeliver anyone's delivery, once per key, and refuses everyone else", async () => {
+    const d = await deadDelivery("/nobody/admin");
+    const url = `/api/v1/admin/webhooks/deliveries/${d.dead.id}/redeliver`;
+    const refused = await m.hub.call("POST", url, { key: d.seller.key });
+    expect([refused.status, refused.body.code]).toEqual([403, "FORBIDDEN"]);
+    const unknown = await m.hub.call(
+      "POST",
+      "/api/v1/admin/webhooks/deliveries/whd_00000000000000000000000000/redeliver",
+      { key: m.hub.adminKey },
+    );
+    expect([unknown.status, unknown.body.code]).toEqual([404, "WEBHOOK_DELIVERY_NOT_FOUND"]);
+    const headers = { "idempotency-key": "operator-redeliver-1" };
+    const again = await m.hub.call("POST", url, { key: m.hub.adminKey, headers });
+    expect(again.status, JSON.stringify(again.body)).toBe(202);
+    expect(again.body).toMatchObject({
+      id: d.dead.id,
+      owner_id: d.seller.id,
+      status: "pending",
+      generation: 2,
+    });
+    const replay = await m.hub.call("POST", url, { key: m.hub.adminKey, headers });
+    expect([replay.status, replay.body]).toEqual([202, again.body]);
+    const twice = await m.hub.call("POST", url, { key: m.hub.adminKey });
+    expect(twice.body.code).toBe("WEBHOOK_DELIVERY_PENDING");
+    rx.secrets.set(d.path, d.secret); // the receiver is back
+    await settle(2);
+    const [after] = await deliveries(d.seller.key, d.endpoint);
+    expect(after).toMatchObject({
+      status: "succeeded",
+      generation: 2,
+      message_id: d.dead.message_id,
+    });
+    expect(rx.accepted).toContain(d.dead.message_id);
+  });
 });

@@ -105,8 +105,17 @@ export interface X402Chain {
   ): Promise<Hex>;
   setAutomine(on: boolean): Promise<void>;
   mine(blocks: number): Promise<void>;
+  /** Deploys another token (a second FiatToken) and mints `amount` of it to `to`. */
+  otherToken(to: Hex, amount: bigint): Promise<{ token: Hex; transfer: TransferOf }>;
   stop(): Promise<void>;
 }
+
+type TransferOf = (
+  from: HDAccount,
+  to: Hex,
+  amount: bigint,
+  options?: { gas?: bigint; wait?: boolean },
+) => Promise<Hex>;
 
 /**
  * Starts anvil (test/support/anvil.ts), optionally re-labels its chain id (v1 x402 names only
@@ -144,14 +153,21 @@ async function mined(pub: PublicClient, hash: Hex) {
  * the deployer as owner and minter. Returns the token and a way to call it as the deployer.
  */
 async function deployToken({ pub, test, deployer }: Clients) {
+  const multicall = await deployer.deployContract({ abi: [], bytecode: multicall3Creation() });
+  const runtime = await pub.getCode({
+    address: (await mined(pub, multicall)).contractAddress as Hex,
+  });
+  await test.setCode({ address: MULTICALL3_ADDRESS, bytecode: runtime as Hex });
+  return deployFiatToken({ pub, deployer });
+}
+
+/** A FiatTokenV2_2 (USDC, 6 decimals), the deployer as owner and minter. */
+async function deployFiatToken({ pub, deployer }: Omit<Clients, "test">) {
   const me = deployer.account.address;
   const deploy = async (abi: Abi, bytecode: Hex) => {
     const hash = await deployer.deployContract({ abi, bytecode });
     return (await mined(pub, hash)).contractAddress as Hex;
   };
-  const multicall = await deploy([], multicall3Creation());
-  const runtime = await pub.getCode({ address: multicall });
-  await test.setCode({ address: MULTICALL3_ADDRESS, bytecode: runtime as Hex });
   const checker = artifact("util/SignatureChecker.sol/SignatureChecker.json");
   const fiat = artifact("v2/FiatTokenV2_2.sol/FiatTokenV2_2.json");
   const library = await deploy(checker.abi, checker.bytecode);
@@ -188,6 +204,19 @@ async function deployOn(anvil: Anvil, chain_id: number): Promise<X402Chain> {
   const { token, call } = await deployToken({ pub, test, deployer: wallet(accounts.deployer) });
   const mint = (to: Hex, amount: bigint) => call("mint", [to, amount]);
   await mint(accounts.buyer.address, 1_000_000_000n);
+  const transferOf =
+    (address: Hex): TransferOf =>
+    async (from, to, amount, opts = {}) => {
+      const hash = await wallet(from).writeContract({
+        address,
+        abi: erc20Abi,
+        functionName: "transfer",
+        args: [to, amount],
+        ...(opts.gas ? { gas: opts.gas } : {}),
+      });
+      if (opts.wait !== false) await pub.waitForTransactionReceipt({ hash });
+      return hash;
+    };
   return {
     rpc_url: anvil.rpc_url,
     chain_id,
@@ -204,19 +233,14 @@ async function deployOn(anvil: Anvil, chain_id: number): Promise<X402Chain> {
         args: [address],
       }),
     mint,
-    async transfer(from, to, amount, opts = {}) {
-      const hash = await wallet(from).writeContract({
-        address: token,
-        abi: erc20Abi,
-        functionName: "transfer",
-        args: [to, amount],
-        ...(opts.gas ? { gas: opts.gas } : {}),
-      });
-      if (opts.wait !== false) await pub.waitForTransactionReceipt({ hash });
-      return hash;
-    },
+    transfer: transferOf(token),
     setAutomine: (on) => test.setAutomine(on),
     mine: (blocks) => test.mine({ blocks }),
+    async otherToken(to, amount) {
+      const other = await deployFiatToken({ pub, deployer: wallet(accounts.deployer) });
+      await other.call("mint", [to, amount]);
+      return { token: other.token, transfer: transferOf(other.token) };
+    },
     stop: () => anvil.stop(),
   };
 }

@@ -16,6 +16,8 @@ export interface X402Hub {
   /** POST /capabilities/<name>/analyze@v1/invoke */
   invokeUrl: string;
   providerCalls: () => number;
+  /** Makes the provider answer 500 (true) or the answer again (false). */
+  setFailing(on: boolean): void;
   ledgerOk(): Promise<{ ok: boolean; failures: unknown[] }>;
   close(): Promise<void>;
 }
@@ -26,10 +28,12 @@ export async function startX402Hub(
   options: { name: string; price: string; overrides?: Record<string, unknown> },
 ): Promise<X402Hub> {
   let calls = 0;
+  let failing = false;
   const provider: Server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
       calls++;
+      if (failing) return res.writeHead(500).end("down");
       res.writeHead(200, { "content-type": "application/json" }).end('{"result":{"n":42}}');
     });
   });
@@ -85,6 +89,9 @@ export async function startX402Hub(
     service_id: svc.id ?? svc.service?.id ?? "",
     invokeUrl: `${url}/capabilities/${options.name}/analyze@v1/invoke`,
     providerCalls: () => calls,
+    setFailing: (on) => {
+      failing = on;
+    },
     async ledgerOk() {
       const v = await fetch(`${url}/api/v1/admin/ledger/verify`, {
         headers: { authorization: `Bearer ${admin}` },

@@ -50,3 +50,31 @@ export type FloorStats = ResponseBody<"getAiMarketStats">;
 export type LedgerCheck = ResponseBody<"adminVerifyLedger">;
 export type WebhookEndpoint = ResponseBody<"listWebhooks">["items"][number];
 export type WebhookDelivery = ResponseBody<"listWebhookDeliveries">["items"][number];
+
+/*
+ * Written by hand until the SDK's OpenAPI types are generated again: the operator's delivery list
+ * (adminListWebhookDeliveries) and a service's own figures (getServiceStats).
+ */
+export type AdminWebhookDelivery = WebhookDelivery & { owner_id: string };
+
+export interface WireMoney {
+  amount: string;
+  amount_minor: string;
+  asset: string;
+}
+
+export interface ServiceStats {
+  service: { id: string; name: string; provider_id: string };
+  since: string | null;
+  generated_at: string;
+  runs: { total: number; succeeded: number; failed: number; running: number };
+  success_rate: number | null;
+  latency_ms: { samples: number; p50: number | null; p95: number | null };
+  revenue: {
+    asset: string;
+    settled_orders: number;
+    gross: WireMoney;
+    fee: WireMoney;
+    net: WireMoney;
+  }[];
+}

@@ -5,6 +5,7 @@ import adminCreatePrincipal from "./admin/create-principal.ts";
 import adminDeposit from "./admin/deposit.ts";
 import adminTransfers from "./admin/transfers.ts";
 import adminVerify from "./admin/verify-ledger.ts";
+import adminWebhookDeliveries from "./admin/webhook-deliveries.ts";
 import adminWithdraw from "./admin/withdraw.ts";
 import registerAgent from "./agents/register.ts";
 import bazaar from "./aimp/bazaar.ts";
@@ -21,6 +22,7 @@ import onchainDeposit from "./balances/onchain-deposit.ts";
 import listTransfers from "./balances/transfers.ts";
 import quoteRoute from "./catalog/quote.ts";
 import searchRoute from "./catalog/search.ts";
+import serviceStatsRoute from "./catalog/service-stats.ts";
 import serviceRoutes from "./catalog/services.ts";
 import skillRoutes from "./catalog/skills.ts";
 import consoleConfig from "./console/config.ts";
@@ -71,6 +73,7 @@ export function registerRoutes(
     adminWithdraw,
     adminTransfers,
     adminVerify,
+    adminWebhookDeliveries,
     jwks,
     peacIssuer,
     peacTxt,
@@ -78,6 +81,7 @@ export function registerRoutes(
     verifyReceiptRoute,
     skillRoutes,
     serviceRoutes,
+    serviceStatsRoute,
     searchRoute,
     quoteRoute,
     aimpDocuments,

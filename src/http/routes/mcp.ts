@@ -84,13 +84,14 @@ export default function mcpRoute(app: App, ctx: AppContext) {
     },
     handler: async (request, reply) => {
       checkMcpOrigin(ctx, request);
+      const actor = await mcpActorOf(ctx, request);
       if (!String(request.headers.accept ?? "").includes("text/event-stream")) {
         throw new Problem(
           kernelProblems.NOT_ACCEPTABLE,
           "GET /mcp is an SSE stream: accept text/event-stream",
         );
       }
-      return handleMcpStream(ctx, request, reply, await mcpActorOf(ctx, request), watcher);
+      return handleMcpStream(ctx, request, reply, actor, watcher);
     },
   });
 }

@@ -30,14 +30,15 @@ export function useLoad<T>(fetcher: (signal: AbortSignal) => Promise<T>, deps: u
   return { load, reload };
 }
 
-/** Polls `reload` every `interval_ms` while the page is visible. */
-export function usePolling(reload: () => void, interval_ms: number): void {
+/** Polls `reload` every `interval_ms` while the page is visible (and `enabled`). */
+export function usePolling(reload: () => void, interval_ms: number, enabled = true): void {
   useEffect(() => {
+    if (!enabled) return;
     const id = window.setInterval(() => {
       if (document.visibilityState === "visible") reload();
     }, interval_ms);
     return () => window.clearInterval(id);
-  }, [reload, interval_ms]);
+  }, [reload, interval_ms, enabled]);
 }
 
 /**

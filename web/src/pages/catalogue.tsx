@@ -1,11 +1,11 @@
 import { useMemo, useState } from "react";
 import { Empty, LoadView, ProblemView } from "../components/states.tsx";
-import { Field, When } from "../components/ui.tsx";
+import { Field, Money, When } from "../components/ui.tsx";
 import { api } from "../lib/api.ts";
 import { useAction, useLoad } from "../lib/hooks.ts";
 import { checkJsonSchemaText, type JsonIssue, parseJsonText } from "../lib/json-schema.ts";
 import { useSession } from "../session.tsx";
-import type { FloorStats, Service, Skill } from "../types.ts";
+import type { Service, ServiceStats, Skill } from "../types.ts";
 
 const SCHEMA_EXAMPLE = JSON.stringify(
   { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
@@ -46,7 +46,6 @@ export function CataloguePage() {
       }),
     [me.id],
   );
-  const stats = useLoad((signal) => api<FloorStats>("GET", "/ai-market/stats", { signal }), []);
   const [editing, setEditing] = useState<Skill | null>(null);
   const mySkills =
     skills.load.state === "ready" ? skills.load.data.items.filter((s) => s.owner_id === me.id) : [];
@@ -55,12 +54,7 @@ export function CataloguePage() {
       <h1 id="catalogue-heading">Catalogue</h1>
       <h2>My services</h2>
       <LoadView load={services.load} what="your services" reload={services.reload}>
-        {(page) => (
-          <ServiceTable
-            items={page.items}
-            stats={stats.load.state === "ready" ? stats.load.data : null}
-          />
-        )}
+        {(page) => <ServiceTable items={page.items} />}
       </LoadView>
       <h2>My skills</h2>
       <LoadView load={skills.load} what="skills" reload={skills.reload}>
@@ -90,12 +84,13 @@ export function CataloguePage() {
   );
 }
 
-function ServiceTable({ items, stats }: { items: Service[]; stats: FloorStats | null }) {
+function ServiceTable({ items }: { items: Service[] }) {
   if (items.length === 0) return <Empty>No services yet. Publish one below.</Empty>;
-  const byName = new Map((stats?.top_services ?? []).map((t) => [t.service, t]));
   return (
-    <table>
-      <caption className="sr-only">Your services with runs, success and latency</caption>
+    <table data-testid="service-stats">
+      <caption className="sr-only">
+        Your services with runs, success rate, latency and revenue (all versions, all time)
+      </caption>
       <thead>
         <tr>
           <th scope="col">Service</th>
@@ -103,31 +98,71 @@ function ServiceTable({ items, stats }: { items: Service[]; stats: FloorStats | 
           <th scope="col">Runs</th>
           <th scope="col">Success</th>
           <th scope="col">p50 latency</th>
+          <th scope="col">p95 latency</th>
+          <th scope="col">Revenue (net of fee)</th>
           <th scope="col">Published</th>
         </tr>
       </thead>
       <tbody>
-        {items.map((s) => {
-          const t = byName.get(s.name);
-          return (
-            <tr key={s.id}>
-              <td>
-                {s.name}@{s.version} <small>({s.skill_key})</small>
-              </td>
-              <td>{s.status}</td>
-              <td>{t ? t.invocations : "—"}</td>
-              <td>
-                {s.success_rate === null ? "—" : `${Math.round(s.success_rate * 1000) / 10}%`}
-              </td>
-              <td>{s.p50_latency_ms === null ? "—" : `${s.p50_latency_ms} ms`}</td>
-              <td>
-                <When iso={s.created_at} />
-              </td>
-            </tr>
-          );
-        })}
+        {items.map((s) => (
+          <tr key={s.id} data-service={s.name}>
+            <td>
+              {s.name}@{s.version} <small>({s.skill_key})</small>
+            </td>
+            <td>{s.status}</td>
+            <ServiceStatsCells id={s.id} />
+            <td>
+              <When iso={s.created_at} />
+            </td>
+          </tr>
+        ))}
       </tbody>
     </table>
+  );
+}
+
+const percent = (rate: number | null) => (rate === null ? "—" : `${Math.round(rate * 1000) / 10}%`);
+const ms = (v: number | null) => (v === null ? "—" : `${v} ms`);
+
+/** One service's own figures (GET /api/v1/catalog/services/:id/stats), as five cells. */
+function ServiceStatsCells({ id }: { id: string }) {
+  const { load } = useLoad(
+    (signal) => api<ServiceStats>("GET", `/api/v1/catalog/services/${id}/stats`, { signal }),
+    [id],
+  );
+  if (load.state === "loading")
+    return (
+      <td colSpan={5} className="meta">
+        Loading figures…
+      </td>
+    );
+  if (load.state === "error")
+    return (
+      <td colSpan={5} className="field-error">
+        Figures unavailable: {load.error.message}
+      </td>
+    );
+  const v = load.data;
+  return (
+    <>
+      <td data-testid="runs">
+        {v.runs.total}
+        {v.runs.failed > 0 ? <small> ({v.runs.failed} failed)</small> : null}
+      </td>
+      <td data-testid="success">{percent(v.success_rate)}</td>
+      <td data-testid="p50">{ms(v.latency_ms.p50)}</td>
+      <td data-testid="p95">{ms(v.latency_ms.p95)}</td>
+      <td data-testid="revenue">
+        {v.revenue.length === 0
+          ? "—"
+          : v.revenue.map((r) => (
+              <div key={r.asset}>
+                <Money minor={r.net.amount_minor} asset={r.asset} />{" "}
+                <small>({r.settled_orders} settled)</small>
+              </div>
+            ))}
+      </td>
+    </>
   );
 }
 

@@ -1,11 +1,12 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Empty, LoadView, ProblemView } from "../components/states.tsx";
 import { Field, When } from "../components/ui.tsx";
 import { api } from "../lib/api.ts";
 import { useAction, useLoad, usePolling } from "../lib/hooks.ts";
+import { followThread, type LiveMode, mergeMessages } from "../lib/thread-live.ts";
 import type { Message, OrderDetail } from "../types.ts";
 
-/** How often an open order's thread asks for news (the hub has no thread event stream yet). */
+/** How often an open order asks for news, and a thread whose live stream failed. */
 export const POLL_MS = 2_000;
 
 /** After the work: each party reviews the other once (it feeds their reputation). */
@@ -130,7 +131,18 @@ export function Thread({
       }),
     [threadId],
   );
-  usePolling(reload, POLL_MS);
+  const [live, setLive] = useState<Message[]>([]);
+  const [mode, setMode] = useState<LiveMode>("connecting");
+  useEffect(() => {
+    setLive([]);
+    return followThread<Message>(`/api/market/threads/${threadId}/events`, {
+      onMessage: (m) => setLive((seen) => [...seen, m]),
+      // Whatever was posted while the stream was down comes with a reload of the page.
+      onOpen: reload,
+      onMode: setMode,
+    });
+  }, [threadId, reload]);
+  usePolling(reload, POLL_MS, mode === "polling");
   const [body, setBody] = useState("");
   const post = useAction(async (key: string) => {
     await api("POST", `/api/market/threads/${threadId}/messages`, {
@@ -143,13 +155,20 @@ export function Thread({
   return (
     <section aria-labelledby="thread-heading">
       <h2 id="thread-heading">Thread</h2>
+      <p className="meta" data-testid="thread-mode" data-mode={mode}>
+        {mode === "live"
+          ? "Live: new messages appear as they are posted."
+          : mode === "polling"
+            ? "The live stream is unavailable; checking for news every two seconds."
+            : "Connecting to the live stream…"}
+      </p>
       <LoadView load={load} what="messages" reload={reload}>
         {(page) =>
-          page.items.length === 0 ? (
+          mergeMessages(page.items, live).length === 0 ? (
             <Empty>No messages yet.</Empty>
           ) : (
             <ol className="thread" aria-live="polite">
-              {page.items.map((m) => (
+              {mergeMessages(page.items, live).map((m) => (
                 <li key={m.id} className={m.authorId === me ? "mine" : ""}>
                   <small>
                     {m.authorId === me ? "You" : (parties[m.authorId] ?? m.authorId)} ·{" "}

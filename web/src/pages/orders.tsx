@@ -219,7 +219,8 @@ export function OrderPage({ id }: { id: string }) {
   );
 }
 
-function Actions({
+/** The next allowed events of an order as buttons, with their forms and confirmations. */
+export function Actions({
   order,
   role,
   onDone,

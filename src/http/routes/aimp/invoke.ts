@@ -1,7 +1,9 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { aimpReceiptOf, invoke } from "../../../flows/invoke.ts";
+import { catalogProblems, priceOf } from "../../../catalog/index.ts";
+import { aimpReceiptOf, type InvokePayment, invoke } from "../../../flows/invoke.ts";
 import type { Delegated } from "../../../flows/purchase.ts";
+import { type TxPaymentProof, txProofFromHeader, txProofsFor } from "../../../flows/tx-proof.ts";
 import { addressOwnerId } from "../../../flows/x402.ts";
 import { invokeWithX402 } from "../../../flows/x402-invoke.ts";
 import { newId } from "../../../kernel/ids.ts";
@@ -9,12 +11,13 @@ import { canonicalJson, sha256Hex } from "../../../kernel/json.ts";
 import { limits } from "../../../kernel/limits.ts";
 import { minorToDecimal } from "../../../kernel/money.ts";
 import { Problem } from "../../../kernel/problem.ts";
+import { kernelProblems } from "../../../kernel/problems.ts";
 import { orderProblems } from "../../../orders/index.ts";
 import { receiptHeaders } from "../../../receipts/index.ts";
 import type { GateRequest, X402Challenge } from "../../../x402/index.ts";
 import type { App } from "../../app.ts";
 import type { AppContext } from "../../context.ts";
-import { pairingTokenOf, purchaserOf } from "../../purchaser.ts";
+import { type Purchaser, pairingTokenOf, purchaserOf } from "../../purchaser.ts";
 import { decimalsOf } from "../../wire.ts";
 import { type AimpCapability, capabilityIdOf, findCapability, usdPerCall } from "./tools.ts";
 
@@ -72,6 +75,19 @@ async function handle(
 ) {
   const cap = await findCapability(ctx, ctx.db.kysely, ids.product, ids.capability);
   const x402 = x402For(ctx, cap, request);
+  // AIMP's `X-Payment: {"tx_hash","chain"}` is raw JSON; x402 v1's X-PAYMENT (same header name,
+  // Node lower-cases both) is base64 JSON, which never starts with `{`.
+  const xPayment = request.headers["x-payment"];
+  if (typeof xPayment === "string" && xPayment.trimStart().startsWith("{")) {
+    const proof = txProofFromHeader(xPayment);
+    if (!proof) {
+      throw new Problem(
+        orderProblems.PAYMENT_PROOF_INVALID,
+        'X-Payment must be {"tx_hash": "0x…", "chain": "eip155:<id>"}',
+      );
+    }
+    return handleTxProof(ctx, request, reply, cap, x402, proof, input);
+  }
   if (
     x402 &&
     (request.headers["payment-signature"] ?? request.headers["x-payment"]) !== undefined
@@ -87,15 +103,70 @@ async function handle(
       "this capability is paid; authenticate with a funded key or a channel",
       x402 ? await x402.gate.challenge(x402.request, "Payment required") : undefined,
     );
+  const who = whoOf(await purchaserOf(ctx, ctx.db.kysely, request, { recheck: true }));
+  const payment: InvokePayment = channel_id
+    ? { rail: "channel", channel_id, ...who }
+    : { rail: "prepaid", ...who };
+  return runInvoke(ctx, request, reply, cap, x402, payment, input);
+}
+
+const whoOf = (p: Purchaser) => ({
+  buyer_id: p.buyer_id,
+  actor_id: p.actor_id,
+  ...(p.delegated ? { delegated: p.delegated } : {}),
+});
+
+/**
+ * An invoke paid by a transfer the caller made to the hub itself (peaq wdk-usdt-transfer):
+ * the sender must be an address the caller bound (so nobody claims a transfer they only saw),
+ * the transfer is checked over RPC for the call's price, and its hash is claimed for the call's
+ * order, once, ever (a second use is PAYMENT_TX_ALREADY_USED), before the provider is called.
+ */
+async function handleTxProof(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  cap: AimpCapability,
+  x402: ReturnType<typeof x402For>,
+  proof: TxPaymentProof,
+  input: unknown,
+) {
+  if (!request.caller && pairingTokenOf(request) === undefined) {
+    throw new Problem(
+      kernelProblems.UNAUTHENTICATED,
+      "a transaction proof pays only for a caller that bound the sending address: send your " +
+        "API key (or pairing token) with X-Payment",
+    );
+  }
   const purchaser = await purchaserOf(ctx, ctx.db.kysely, request, { recheck: true });
-  const who = {
+  const price = priceOf(cap.service.pricing, input);
+  if (!price) {
+    throw new Problem(
+      catalogProblems.QUOTE_NOT_AVAILABLE,
+      `${cap.service.name} must be quoted by its provider`,
+    );
+  }
+  const check = await txProofsFor(ctx).checkInvokeProof({
     buyer_id: purchaser.buyer_id,
-    actor_id: purchaser.actor_id,
-    ...(purchaser.delegated ? { delegated: purchaser.delegated } : {}),
-  };
-  const payment = channel_id
-    ? { rail: "channel" as const, channel_id, ...who }
-    : { rail: "prepaid" as const, ...who };
+    pairing_id: purchaser.delegated?.pairing_id ?? null,
+    asset: cap.service.pricing.asset,
+    amount_min: price.amount_minor,
+    proof,
+  });
+  const payment: InvokePayment = { rail: "wdk-usdt-transfer", check, ...whoOf(purchaser) };
+  return runInvoke(ctx, request, reply, cap, x402, payment, input);
+}
+
+/** Runs a paid invoke on the hub's ledger and answers it (a 402 when the balance is short). */
+async function runInvoke(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  cap: AimpCapability,
+  x402: ReturnType<typeof x402For>,
+  payment: InvokePayment,
+  input: unknown,
+) {
   try {
     const out = await invoke(
       {
@@ -105,6 +176,7 @@ async function handle(
         orders: ctx.orders,
         usdOf: (minor, asset) => Number(minorToDecimal(minor, decimalsOf(ctx, asset))),
         signer: async () => (await ctx.keys.signingKey(ctx.db.kysely)).privateKey,
+        ...(payment.rail === "wdk-usdt-transfer" ? { txProofs: txProofsFor(ctx) } : {}),
       },
       {
         service: cap.service,
@@ -128,8 +200,14 @@ async function handle(
     }
     return answer(ctx, cap, out);
   } catch (error) {
+    // A key whose balance does not cover the price may still pay this call with x402.
     if (error instanceof Problem && error.code === "PAYMENT_REQUIRED")
-      throw paymentRequired(ctx, cap, error.detail);
+      throw paymentRequired(
+        ctx,
+        cap,
+        error.detail,
+        x402 ? await x402.gate.challenge(x402.request, "Payment required") : undefined,
+      );
     throw error;
   }
 }
@@ -341,6 +419,10 @@ export default function aimpInvoke(app: App, ctx: AppContext) {
       {
         schema: {
           summary: "Invoke a paid capability (402 until paid)",
+          description:
+            "Paid by a funded key, `X-Payment-Channel`, x402 (`PAYMENT-SIGNATURE` or base64 " +
+            '`X-PAYMENT`), or a transfer the caller made to the hub itself: `X-Payment: {"tx_hash",' +
+            ' "chain"}` with its key, from an address it bound; verified over RPC, a hash pays once.',
           tags: ["ai-market"],
           operationId,
           params: Params,

@@ -1,11 +1,21 @@
 import { Readable } from "node:stream";
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Executor } from "../../../db/db.ts";
 import type { PipelineRequest } from "../../../flows/pipeline.ts";
-import { pipelineLimits } from "../../../pipelines/index.ts";
+import { runPipelineWithX402 } from "../../../flows/pipeline-x402.ts";
+import { addressOwnerId } from "../../../flows/x402.ts";
+import { scopeCovers } from "../../../identity/index.ts";
+import { decimalToMinor, minorToDecimal } from "../../../kernel/money.ts";
+import { isProblem, Problem } from "../../../kernel/problem.ts";
+import { kernelProblems } from "../../../kernel/problems.ts";
+import { type PipelineNode, pipelineLimits, pipelineProblems } from "../../../pipelines/index.ts";
+import { challengeProblem, type GateRequest, x402Problems } from "../../../x402/index.ts";
 import type { App } from "../../app.ts";
 import { callerOf } from "../../auth.ts";
-import type { AppContext } from "../../context.ts";
+import type { AppContext, HubX402 } from "../../context.ts";
 import { DecimalAmount } from "../../schemas.ts";
+import { decimalsOf } from "../../wire.ts";
 import { findCapability } from "./tools.ts";
 
 const L = pipelineLimits;
@@ -63,7 +73,8 @@ export default function aimpPipelines(app: App, ctx: AppContext) {
   app.post(
     "/ai-market/pipelines",
     {
-      config: { access: "write" },
+      // A key with write scope, or (when x402 is on) none at all: an x402 payment pays instead.
+      config: { access: "public" },
       schema: {
         summary: "Run a DAG pipeline of paid capability calls with a signed bill of materials",
         description:
@@ -71,46 +82,63 @@ export default function aimpPipelines(app: App, ctx: AppContext) {
           "into a float before any step runs (402 PIPELINE_OVER_BUDGET when it does not fit " +
           "`budget` or the funds); what does not run is refunded when the job ends. Answers 200 " +
           "with the result when it finishes quickly, else 202 with the job; `Prefer: " +
-          "respond-async` always answers 202. Send an Idempotency-Key to retry safely.",
+          "respond-async` always answers 202. Send an Idempotency-Key to retry safely. When the " +
+          "hub takes x402, a pipeline priced in its token can instead be paid with " +
+          "PAYMENT-SIGNATURE (v2) or X-PAYMENT (v1), with or without a key: unpaid, it answers " +
+          "402 with PAYMENT-REQUIRED; paid, it runs to its end, is settled only when a step " +
+          "delivered, and answers PAYMENT-RESPONSE.",
         tags: ["ai-market"],
         operationId: "runPipeline",
-        security: [{ apiKey: [] }],
+        security: [{ apiKey: [] }, {}],
         body: PipelineBody,
       },
     },
     async (request, reply) => {
       const b = request.body;
-      const spec: PipelineRequest = {
-        owner_id: callerOf(request).principal.id,
-        nodes: b.nodes,
-        on_failure: b.on_failure ?? "stop",
-        budget: b.budget ?? null,
-        source: b.channel_id ? { kind: "channel", channel_id: b.channel_id } : { kind: "balance" },
-        client_key: request.idem?.scope.key ?? null,
-      };
-      const flows = ctx.pipelineFlows;
-      const { job } = await ctx.db.transaction((tx) =>
-        flows.submit(tx, spec, (ex, node) =>
-          findCapability(ctx, ex, node.product_id, node.capability_id),
-        ),
-      );
-      const prefer = String(request.headers.prefer ?? "");
-      const async = b.nodes.length > L.sync_nodes_max || /\brespond-async\b/i.test(prefer);
-      if (job.status === "running") {
-        void flows.run(job.id);
-        if (!async) await flows.wait(job.id, L.sync_wait_ms_max);
+      const x = ctx.x402;
+      const caller = request.caller;
+      if (caller && !scopeCovers(caller.key.scope, "write")) {
+        throw new Problem(
+          kernelProblems.FORBIDDEN,
+          `this route needs a write key; this key has ${caller.key.scope}`,
+          { headers: { "www-authenticate": 'Bearer realm="agx", error="insufficient_scope"' } },
+        );
       }
-      const { page } = await flows.view(ctx.db.kysely, job.id, spec.owner_id);
-      if (page.result && !async) return page.result;
-      reply.code(202).header("location", page.links.self);
-      if (async) reply.header("preference-applied", "respond-async");
-      return {
-        job_id: page.job_id,
-        trace_id: page.trace_id,
-        status: page.status,
-        progress: page.progress,
-        links: page.links,
-      };
+      if (!caller && (!x || b.channel_id)) {
+        throw new Problem(kernelProblems.UNAUTHENTICATED, "send Authorization: Bearer <api key>", {
+          headers: { "www-authenticate": 'Bearer realm="agx"' },
+        });
+      }
+      const paying =
+        x !== null &&
+        !b.channel_id &&
+        (request.headers["payment-signature"] ?? request.headers["x-payment"]) !== undefined;
+      if (x && (!caller || paying)) {
+        const paid = await withX402(ctx, request, reply, x, b);
+        if (paid !== NOT_X402) return paid;
+      }
+      try {
+        return await withBalance(ctx, request, reply, b);
+      } catch (error) {
+        // Funds short (not the budget): an x402 payment can still buy the pipeline.
+        if (
+          x &&
+          !b.channel_id &&
+          isProblem(error) &&
+          error.code === "PIPELINE_OVER_BUDGET" &&
+          error.extensions.needed_minor !== undefined
+        ) {
+          const terms = await x402Terms(ctx, request, x, b);
+          if (terms) {
+            const challenge = await x.gate.challenge(terms.gate, "Payment required");
+            throw new Problem(pipelineProblems.PIPELINE_OVER_BUDGET, error.detail, {
+              headers: challenge.headers,
+              extensions: { ...error.extensions, ...challenge.body },
+            });
+          }
+        }
+        throw error;
+      }
     },
   );
 
@@ -167,4 +195,139 @@ export default function aimpPipelines(app: App, ctx: AppContext) {
         .send(Readable.from(frames));
     },
   );
+}
+
+type Body = Static<typeof PipelineBody>;
+const resolverOf = (ctx: AppContext) => (ex: Executor, node: PipelineNode) =>
+  findCapability(ctx, ex, node.product_id, node.capability_id);
+
+/** A pipeline paid from the caller's balance or channel (moved into the job's float). */
+async function withBalance(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, b: Body) {
+  const spec: PipelineRequest = {
+    owner_id: callerOf(request).principal.id,
+    nodes: b.nodes,
+    on_failure: b.on_failure ?? "stop",
+    budget: b.budget ?? null,
+    source: b.channel_id ? { kind: "channel", channel_id: b.channel_id } : { kind: "balance" },
+    client_key: request.idem?.scope.key ?? null,
+  };
+  const flows = ctx.pipelineFlows;
+  const { job } = await ctx.db.transaction((tx) => flows.submit(tx, spec, resolverOf(ctx)));
+  const prefer = String(request.headers.prefer ?? "");
+  const async = b.nodes.length > L.sync_nodes_max || /\brespond-async\b/i.test(prefer);
+  if (job.status === "running") {
+    void flows.run(job.id);
+    if (!async) await flows.wait(job.id, L.sync_wait_ms_max);
+  }
+  const { page } = await flows.view(ctx.db.kysely, job.id, spec.owner_id);
+  if (page.result && !async) return page.result;
+  return accepted(reply, page, async);
+}
+
+function accepted(
+  reply: FastifyReply,
+  page: Awaited<ReturnType<AppContext["pipelineFlows"]["view"]>>["page"],
+  async: boolean,
+) {
+  reply.code(202).header("location", page.links.self);
+  if (async) reply.header("preference-applied", "respond-async");
+  return {
+    job_id: page.job_id,
+    trace_id: page.trace_id,
+    status: page.status,
+    progress: page.progress,
+    links: page.links,
+  };
+}
+
+const NOT_X402 = Symbol("not x402");
+
+/** The pipeline's x402 terms: its quote in the hub's token; null when x402 cannot pay it. */
+async function x402Terms(ctx: AppContext, request: FastifyRequest, x: HubX402, b: Body) {
+  const quote = await ctx.db.transaction((tx) =>
+    ctx.pipelineFlows.quote(tx, b.nodes, resolverOf(ctx)),
+  );
+  if (quote.asset !== x.asset || quote.quoted_minor <= 0n) return null;
+  const decimals = decimalsOf(ctx, quote.asset);
+  const budget_minor = b.budget === undefined ? null : decimalToMinor(b.budget, decimals);
+  if (budget_minor !== null && quote.quoted_minor > budget_minor) {
+    throw new Problem(
+      pipelineProblems.PIPELINE_OVER_BUDGET,
+      `the pipeline is quoted at ${quote.quoted_minor} minor units of ${quote.asset}, ` +
+        `above the budget of ${budget_minor}`,
+    );
+  }
+  const gate: GateRequest = {
+    headers: request.headers,
+    amount_atomic: quote.quoted_minor,
+    resource: {
+      url: `${ctx.publicUrl()}${request.url}`,
+      description: `a pipeline of ${b.nodes.length} paid capability calls`,
+      mimeType: "application/json",
+    },
+  };
+  return { gate, quoted_minor: quote.quoted_minor, decimals };
+}
+
+/**
+ * A pipeline paid with x402 for exactly its quote: 402 with the requirements until paid; then
+ * verified, run to its end, settled only when a step delivered (src/flows/pipeline-x402.ts),
+ * answered with PAYMENT-RESPONSE. NOT_X402 when x402 cannot pay this pipeline and the caller
+ * has a key (the balance pays).
+ */
+async function withX402(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  x: HubX402,
+  b: Body,
+): Promise<unknown> {
+  const terms = await x402Terms(ctx, request, x, b);
+  if (!terms) {
+    if (request.caller) return NOT_X402;
+    throw new Problem(
+      kernelProblems.UNAUTHENTICATED,
+      "this pipeline cannot be paid with x402 (free, or priced in another asset); send a key",
+    );
+  }
+  const decision = await x.gate.check(terms.gate);
+  if (decision.kind === "none" || decision.kind === "invalid") {
+    const why = decision.kind === "invalid" ? `x402: ${decision.reason}` : "payment required";
+    throw challengeProblem(decision.challenge, x402Problems.X402_PAYMENT_REQUIRED, why);
+  }
+  if (decision.kind === "refused") throw decision.problem;
+  if (decision.kind === "replay") {
+    reply.headers(decision.headers);
+    return decision.result;
+  }
+  const payment = decision.payment;
+  const owner_id = request.caller
+    ? request.caller.principal.id
+    : addressOwnerId(payment.network, payment.payer);
+  const out = await runPipelineWithX402(
+    {
+      db: ctx.db,
+      ledger: ctx.ledger,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      flows: ctx.pipelineFlows,
+      asset: x.asset,
+    },
+    {
+      request: {
+        owner_id,
+        nodes: b.nodes,
+        on_failure: b.on_failure ?? "stop",
+        // The authorization is the most this job may spend: top-ups beyond it are refused.
+        budget: minorToDecimal(terms.quoted_minor, terms.decimals),
+        source: { kind: "balance" },
+        client_key: null,
+      },
+      payment,
+      resolve: resolverOf(ctx),
+    },
+  );
+  reply.headers(out.headers);
+  if (out.page.result) return out.page.result;
+  return accepted(reply, out.page, false);
 }

@@ -1,5 +1,7 @@
 import { Type } from "@sinclair/typebox";
+import { scopeCovers } from "../../../identity/index.ts";
 import { Problem } from "../../../kernel/problem.ts";
+import { kernelProblems } from "../../../kernel/problems.ts";
 import {
   type EventInput,
   type MarketOrder,
@@ -117,10 +119,14 @@ export default function orderRoutes(app: App, ctx: MarketRouteContext) {
       config: { access: "read" },
       schema: {
         ...common,
-        summary: "My market orders as buyer or seller, newest first",
+        summary: "My market orders as buyer or seller, newest first (operator: all=true)",
+        description:
+          "`all=true` lists every order of the hub (operator keys and sessions only; 403 " +
+          "FORBIDDEN otherwise), e.g. `all=true&status=DISPUTED` is the disputes queue.",
         operationId: "marketListOrders",
         querystring: Type.Object(
           {
+            all: Type.Optional(Type.Boolean({ description: "every party's orders (operator)" })),
             status: Type.Optional(Type.Union(marketStatuses.map((s) => Type.Literal(s)))),
             listingId: Type.Optional(Type.String({ pattern: "^lst_[0-9a-z]{26}$" })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: marketLimits.page_size_max })),
@@ -138,11 +144,17 @@ export default function orderRoutes(app: App, ctx: MarketRouteContext) {
     },
     async (request) => {
       const q = request.query;
+      const caller = callerOf(request);
+      if (q.all === true && !scopeCovers(caller.key.scope, "admin"))
+        throw new Problem(
+          kernelProblems.FORBIDDEN,
+          "all=true lists every party's orders: operator only",
+        );
       const limit = q.limit ?? marketLimits.page_size_default;
       const rows = await ctx.market.orders.list(
         ctx.db.kysely,
         {
-          party_id: callerOf(request).principal.id,
+          party_id: q.all === true ? null : caller.principal.id,
           ...(q.status ? { status: q.status } : {}),
           ...(q.listingId ? { listing_id: q.listingId } : {}),
         },

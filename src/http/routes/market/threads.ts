@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { scopeCovers } from "../../../identity/index.ts";
@@ -37,13 +38,15 @@ const Page = Type.Object(
   { additionalProperties: false },
 );
 
+const MessageId = Type.String({ pattern: "^msg_[0-9a-z]{26}$" });
+
 /** The caller as a thread sees them: the operator may read and write any thread. */
 function who(request: FastifyRequest) {
   const c = callerOf(request);
   return { id: c.principal.id, operator: scopeCovers(c.key.scope, "admin") };
 }
 
-/** One shared thread per order: read it, page its messages, post to it (parties only). */
+/** One shared thread per order: read it, page its messages, follow it live, post to it. */
 export default function threadRoutes(app: App, ctx: MarketRouteContext) {
   const common = { tags: ["market"], security: [{ apiKey: [] }] };
   const readable = async (request: FastifyRequest, id: string) => {
@@ -97,6 +100,42 @@ export default function threadRoutes(app: App, ctx: MarketRouteContext) {
         q.limit ?? marketLimits.page_size_default,
       );
       return { items: page.items.map(messageWire), nextCursor: page.next_cursor };
+    },
+  );
+
+  app.get(
+    "/api/market/threads/:id/events",
+    {
+      config: { access: "read" },
+      schema: {
+        ...common,
+        summary: "Follow a thread live: its new messages as Server-Sent Events",
+        description:
+          "text/event-stream of `event: message` frames whose data is the message (as in the " +
+          "messages list) and whose `id` is the message id. Starts after `Last-Event-ID`, else " +
+          "after `after`, else after the thread's newest message. Comments keep an idle stream " +
+          "open; a stream ends after five minutes (resume with Last-Event-ID); 503 " +
+          "MARKET_THREAD_STREAMS_BUSY when this process serves too many. The thread's parties " +
+          "and the operator only; anyone else gets 404.",
+        operationId: "marketStreamThread",
+        params: Id("thr"),
+        querystring: Type.Object(
+          { after: Type.Optional(MessageId) },
+          { additionalProperties: false },
+        ),
+        headers: Type.Object({ "last-event-id": Type.Optional(MessageId) }),
+      },
+    },
+    async (request, reply) => {
+      const thread = await readable(request, request.params.id);
+      const after = request.headers["last-event-id"] ?? request.query.after ?? null;
+      const live = await ctx.market.threads.openStream(ctx.db.kysely, thread, after, messageWire);
+      reply.raw.on("close", live.close);
+      return reply
+        .type("text/event-stream; charset=utf-8")
+        .header("cache-control", "no-cache")
+        .header("x-accel-buffering", "no")
+        .send(Readable.from(live.frames));
     },
   );
 

@@ -1,5 +1,7 @@
 import { Type } from "@sinclair/typebox";
-import { rails } from "../../../orders/index.ts";
+import { txProofTermsOf } from "../../../flows/tx-proof.ts";
+import { Problem } from "../../../kernel/problem.ts";
+import { orderProblems, rails } from "../../../orders/index.ts";
 import type { App } from "../../app.ts";
 import type { AppContext } from "../../context.ts";
 import { writeTx } from "../../idempotency.ts";
@@ -31,7 +33,9 @@ export default function createOrderRoute(app: App, ctx: AppContext) {
         operationId: "createOrder",
         description:
           "A paired agent may buy for its machine with `x-agent-pairing-token` instead of a key: " +
-          "the pairing's delegation policy is checked now and its spend limits when paying.",
+          "the pairing's delegation policy is checked now and its spend limits when paying. " +
+          "Rail `wdk-usdt-transfer`: send the token to the hub's address yourself, then prove it " +
+          "with POST …/payment-proof {proof: {tx_hash, chain}} (verified over RPC, once).",
         security: [{ apiKey: [] }, { agentPairingToken: [] }],
         headers: AgentHeader,
         body: Body,
@@ -40,6 +44,12 @@ export default function createOrderRoute(app: App, ctx: AppContext) {
     },
     async (request, reply) => {
       const b = request.body;
+      if (b.rail === "wdk-usdt-transfer" && txProofTermsOf(ctx.config).pay_to === null) {
+        throw new Problem(
+          orderProblems.PAYMENT_RAIL_UNSUPPORTED,
+          "this hub has no receiving address for transfers (AGX_X402_PAY_TO)",
+        );
+      }
       const purchaser = await purchaserOf(ctx, ctx.db.kysely, request, { recheck: true });
       let created = false;
       return writeTx(

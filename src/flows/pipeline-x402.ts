@@ -1,0 +1,175 @@
+import type { Database, Tx } from "../db/db.ts";
+import type { Clock } from "../kernel/clock.ts";
+import { canonicalJson, sha256Hex } from "../kernel/json.ts";
+import type { Logger } from "../kernel/logger.ts";
+import { Problem } from "../kernel/problem.ts";
+import { type Ledger, transferProblem } from "../ledger/index.ts";
+import type { PipelineJob, PipelineNode } from "../pipelines/index.ts";
+import {
+  authorizationOf,
+  caip2Of,
+  claimTx,
+  type VerifiedPayment,
+  x402Problems,
+} from "../x402/index.ts";
+import type { PipelineFlows, PipelineRequest, ResolvedCapability } from "./pipeline.ts";
+
+export interface X402PipelineDeps {
+  db: Database;
+  ledger: Ledger;
+  clock: Clock;
+  logger: Logger;
+  flows: Pick<PipelineFlows, "submit" | "run" | "wait" | "view">;
+  /** The ledger asset the token is booked as. */
+  asset: string;
+}
+
+/** How long to wait for the job before the authorization could lapse, and at most. */
+const VALIDITY_MARGIN_MS = 10_000;
+const WAIT_MS_MAX = 5 * 60 * 1000;
+
+/**
+ * A pipeline paid with x402 (the payment verified by the gate, for exactly the pipeline's quote).
+ * The authorization cannot move money before it is settled, and settling comes after the work;
+ * so the verified amount is advanced on the ledger (a deposit keyed by the payload: one
+ * authorization funds one job, a concurrent replay is refused), funds the job's float in the
+ * transaction that submits it, and the job runs to its end (the answer waits for it).
+ *
+ * Then: a job in which no step delivered is never settled — the advance is withdrawn again and
+ * the authorization simply expires. A job that delivered is settled once (the whole authorized
+ * amount; what it did not spend was refunded into the payer's hub balance when it ended), and the
+ * settlement's transaction is claimed for the job so it cannot be proven again as a deposit.
+ * A settlement that fails withdraws what is left of the advance (X402_SETTLEMENT_FAILED); an
+ * unknown outcome is X402_SETTLEMENT_PENDING, never broadcast again.
+ */
+export async function runPipelineWithX402(
+  deps: X402PipelineDeps,
+  spec: {
+    request: PipelineRequest;
+    payment: VerifiedPayment;
+    resolve: (tx: Tx, node: PipelineNode) => Promise<ResolvedCapability>;
+  },
+): Promise<{
+  job_id: string;
+  page: Awaited<ReturnType<PipelineFlows["view"]>>["page"];
+  headers: Record<string, string>;
+}> {
+  const { payment, request } = spec;
+  const advance_id = `x402adv:${sha256Hex(canonicalJson(payment.payload)).slice(0, 48)}`;
+  let job: PipelineJob;
+  try {
+    job = await deps.db.transaction(async (tx) => {
+      const d = await deps.ledger.deposit(tx, {
+        id: advance_id,
+        owner_id: request.owner_id,
+        amount_minor: payment.amount_atomic,
+        asset: deps.asset,
+        code: "x402_advance",
+        metadata: { rail: "x402", network: payment.network, payer: payment.payer },
+      });
+      if (d.result === "exists") {
+        throw new Problem(
+          x402Problems.X402_PAYMENT_INVALID,
+          "this authorization already pays for another pipeline",
+        );
+      }
+      if (d.result !== "created") throw transferProblem(d);
+      // The payment is the idempotency: a job is never found by key here, always made.
+      const made = await deps.flows.submit(tx, { ...request, client_key: null }, spec.resolve);
+      if (!made.created || made.job.quoted_minor !== payment.amount_atomic) {
+        throw new Problem(
+          x402Problems.X402_PAYMENT_INVALID,
+          "the payment does not match the pipeline's quote",
+        );
+      }
+      return made.job;
+    });
+  } catch (error) {
+    await payment.cancel();
+    throw error;
+  }
+
+  void deps.flows.run(job.id);
+  await deps.flows.wait(job.id, waitMsOf(deps.clock, payment));
+  const { job: now, page } = await deps.flows.view(deps.db.kysely, job.id, job.owner_id);
+  const delivered = now.status === "running" || (now.spent_minor ?? 0n) > 0n;
+  if (!delivered && (await withdrawAdvance(deps, now, advance_id, "all"))) {
+    await payment.cancel();
+    return { job_id: job.id, page, headers: {} };
+  }
+
+  const settled = await payment.settle({ result: page.result ?? null });
+  if (settled.status === "settled") {
+    await deps.db.transaction(async (tx) => {
+      const claim = await claimTx(tx, {
+        chain: caip2Of(settled.response.network),
+        tx_hash: settled.response.transaction,
+        purpose: "x402",
+        subject: job.id,
+        now_ms: deps.clock.now_ms(),
+      });
+      if (claim.outcome === "taken") {
+        deps.logger.error({ job_id: job.id, claim }, "x402 settlement already claimed");
+      }
+    });
+    return { job_id: job.id, page, headers: settled.headers };
+  }
+  if (settled.status === "failed") {
+    await withdrawAdvance(deps, now, advance_id, "what_is_left");
+    throw new Problem(
+      x402Problems.X402_SETTLEMENT_FAILED,
+      `the payment could not be settled (${settled.response.errorReason ?? "unknown"})`,
+      { headers: settled.headers, extensions: { job_id: job.id } },
+    );
+  }
+  throw new Problem(
+    x402Problems.X402_SETTLEMENT_PENDING,
+    "the settlement was broadcast but not confirmed in time; it will not be sent again",
+    { headers: settled.headers, extensions: { job_id: job.id } },
+  );
+}
+
+/** Until shortly before the authorization lapses, within WAIT_MS_MAX. */
+function waitMsOf(clock: Clock, payment: VerifiedPayment): number {
+  const auth = authorizationOf(payment.payload);
+  if (!auth) return WAIT_MS_MAX;
+  const left_ms = Number(auth.valid_before) * 1000 - clock.now_ms() - VALIDITY_MARGIN_MS;
+  return Math.max(1_000, Math.min(WAIT_MS_MAX, left_ms));
+}
+
+/**
+ * Takes the unsettled advance back out of the payer's balance (`all`, or `what_is_left` after
+ * the job spent some of it). False when `all` is no longer there (the payer used the refund
+ * meanwhile): then the payment is settled instead.
+ */
+async function withdrawAdvance(
+  deps: X402PipelineDeps,
+  job: PipelineJob,
+  advance_id: string,
+  how: "all" | "what_is_left",
+): Promise<boolean> {
+  return deps.db.transaction(async (tx) => {
+    const account = await deps.ledger.openAccount(tx, {
+      owner_id: job.owner_id,
+      asset: job.asset,
+      kind: "available",
+    });
+    // Never more than was advanced, nor (after spending) more than is left of it.
+    let amount_minor = job.quoted_minor;
+    if (how === "what_is_left" && account.available_minor < amount_minor) {
+      amount_minor = account.available_minor;
+    }
+    if (amount_minor === 0n) return how === "what_is_left";
+    const r = await deps.ledger.withdraw(tx, {
+      id: `${advance_id}.v`,
+      owner_id: job.owner_id,
+      amount_minor,
+      asset: job.asset,
+      code: "x402_advance_void",
+      metadata: { job_id: job.id },
+    });
+    if (r.result === "created" || r.result === "exists") return true;
+    if (how === "all") return false;
+    throw transferProblem(r);
+  });
+}
