@@ -326,6 +326,33 @@ describeStores("catalogue", (store) => {
     expect((await catalog.getService(store.db.kysely, v2.id)).status).toBe("retired");
   });
 
+  it("resolves a name to its newest version and skill on every lookup, retired or republished", async () => {
+    const key = `scribe${uniq}.text`;
+    await run((tx) => catalog.publishSkill(tx, "prn_a", skill(key)));
+    const name = `scribe-${uniq}`;
+    const v1 = await run((tx) => catalog.publishService(tx, "prn_a", service(name, key)));
+    const first = await catalog.serviceWithSkill(store.db.kysely, name);
+    expect(first?.service).toMatchObject({ id: v1.id, status: "active", latest: true });
+    expect(first?.skill).toMatchObject({ key, version: "1.0.0", latest: true });
+    expect((await catalog.serviceByName(store.db.kysely, name))?.id).toBe(v1.id);
+
+    const v2 = await run((tx) =>
+      catalog.publishService(tx, "prn_a", service(name, key, { version: "2.0.0" })),
+    );
+    const skill2 = await run((tx) =>
+      catalog.publishSkill(tx, "prn_a", skill(key, { version: "1.1.0", label: "scribe 2" })),
+    );
+    const second = await catalog.serviceWithSkill(store.db.kysely, name);
+    expect(second?.service).toMatchObject({ id: v2.id, version: "2.0.0", latest: true });
+    expect(second?.skill).toMatchObject({ id: skill2.id, label: "scribe 2" });
+    expect((await catalog.getSkill(store.db.kysely, key))?.id).toBe(skill2.id);
+    expect((await catalog.getSkill(store.db.kysely, key, "1.0.0"))?.latest).toBe(false);
+
+    await run((tx) => catalog.retireService(tx, "prn_a", v2.id));
+    expect((await catalog.serviceByName(store.db.kysely, name))?.status).toBe("retired");
+    expect(await catalog.serviceWithSkill(store.db.kysely, `nobody-${uniq}`)).toBeNull();
+  });
+
   it("keeps the best `limit` services in rank order and reads only those in full", async () => {
     const all = await catalog.search(store.db.kysely, "translate", {}, { region: "us-east" });
     const two = await catalog.search(

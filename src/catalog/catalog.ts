@@ -5,6 +5,7 @@ import { newId } from "../kernel/ids.ts";
 import { canonicalJson, sha256Hex } from "../kernel/json.ts";
 import { limits } from "../kernel/limits.ts";
 import { Problem } from "../kernel/problem.ts";
+import { createLookup } from "./lookup.ts";
 import type {
   HealthSource,
   SearchContext,
@@ -87,6 +88,7 @@ function searchTextOf(s: ServiceInput | Service, skill: Skill): string {
 export function createCatalog(deps: CatalogDeps) {
   const { clock } = deps;
   const ttl_ms = deps.quote_ttl_ms ?? limits.quote_ttl_ms;
+  const lookup = createLookup();
 
   async function publishSkill(tx: Executor, owner_id: string, input: SkillInput): Promise<Skill> {
     input.operations.forEach((op, i) => {
@@ -389,9 +391,12 @@ export function createCatalog(deps: CatalogDeps) {
     liveQuote,
     search,
     withHealth,
-    getSkill: store.skillByKey,
+    /** A skill by key: the given version, else the latest (null when none). */
+    getSkill: lookup.getSkill,
     /** The latest version of a service by name (null when none). */
-    serviceByName: store.serviceByName,
+    serviceByName: lookup.serviceByName,
+    /** The latest version of a service by name with its skill's latest version, in one read. */
+    serviceWithSkill: lookup.serviceWithSkill,
     listSkills: store.listSkills,
     listServices: store.listServices,
     countServices: store.countServices,

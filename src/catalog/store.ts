@@ -90,7 +90,11 @@ function toSkill(row: SkillRow): Skill {
   };
 }
 
-const toService = (row: ServiceRow): Service => ({
+/** What `toService` reads: never the search text, which may be 20k characters per row. */
+const serviceColumns = ["id", "body", "status", "latest"] as const;
+type ServiceBodyRow = Pick<ServiceRow, (typeof serviceColumns)[number]>;
+
+const toService = (row: ServiceBodyRow): Service => ({
   ...serviceFromJson(row.body),
   status: row.status as Service["status"],
   latest: num(row.latest) === 1,
@@ -242,7 +246,7 @@ async function unsearchable(ex: Executor, dialect: DialectName, ids: string[]) {
 export async function getService(ex: Executor, id: string): Promise<Service | null> {
   const row = await q(ex)
     .selectFrom("catalog_services")
-    .selectAll()
+    .select(serviceColumns)
     .where("id", "=", id)
     .executeTakeFirst();
   return row ? toService(row) : null;
@@ -251,11 +255,61 @@ export async function getService(ex: Executor, id: string): Promise<Service | nu
 export async function serviceByName(ex: Executor, name: string): Promise<Service | null> {
   const row = await q(ex)
     .selectFrom("catalog_services")
-    .selectAll()
+    .select(serviceColumns)
     .where("name", "=", name)
     .where("latest", "=", 1)
     .executeTakeFirst();
   return row ? toService(row) : null;
+}
+
+/** Where a service name points now: its latest version's id and status, and its skill's key. */
+export interface ServiceRef {
+  service_id: string;
+  status: Service["status"];
+  skill_key: string;
+  /** The id of the skill's latest version; null when the skill is missing. */
+  skill_id: string | null;
+}
+
+/** The ids of a name's latest service version and of its skill's latest version, in one read. */
+export async function serviceRefByName(ex: Executor, name: string): Promise<ServiceRef | null> {
+  const row = await q(ex)
+    .selectFrom("catalog_services as s")
+    .leftJoin("catalog_skills as k", (j) =>
+      j.onRef("k.key", "=", "s.skill_key").on("k.latest", "=", 1),
+    )
+    .select(["s.id", "s.status", "s.skill_key", "k.id as skill_id"])
+    .where("s.name", "=", name)
+    .where("s.latest", "=", 1)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    service_id: row.id,
+    status: row.status as Service["status"],
+    skill_key: row.skill_key,
+    skill_id: row.skill_id ?? null,
+  };
+}
+
+/** The id of a skill's latest version, or null. */
+export async function latestSkillId(ex: Executor, key: string): Promise<string | null> {
+  const row = await q(ex)
+    .selectFrom("catalog_skills")
+    .select("id")
+    .where("key", "=", key)
+    .where("latest", "=", 1)
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+/** A skill version by id (rows never change but for `latest`). */
+export async function skillById(ex: Executor, id: string): Promise<Skill | null> {
+  const row = await q(ex)
+    .selectFrom("catalog_skills")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row ? toSkill(row) : null;
 }
 
 /** Retires a service version: it stays readable by id, and search no longer finds it. */
@@ -273,7 +327,7 @@ export async function servicesByIds(ex: Executor, ids: string[]): Promise<Servic
   if (ids.length === 0) return [];
   const rows = await q(ex)
     .selectFrom("catalog_services")
-    .selectAll()
+    .select(serviceColumns)
     .where("id", "in", ids)
     .execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -315,7 +369,7 @@ export async function listServices(
 ): Promise<Service[]> {
   let query = q(ex)
     .selectFrom("catalog_services as s")
-    .selectAll("s")
+    .select(["s.id", "s.body", "s.status", "s.latest"])
     .where("s.latest", "=", 1)
     .where("s.status", "=", "active");
   query = applyFilter(query, filter);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { type ShopReport, shop } from "../sdk/index.ts";
+import { type PlanReport, runPlan, type ShopReport, shop } from "../sdk/index.ts";
 import {
   type ClientCliIo,
   clientOf,
@@ -143,9 +143,103 @@ async function runShop(flags: ShopFlags, io: ClientCliIo) {
   if (report.receipts_invalid > 0) throw new UsageError("some receipts did not verify");
 }
 
+const planStop: Record<PlanReport["stopped"], string> = {
+  done: "every step of the plan ran",
+  failed: "some steps failed (not charged); the rest ran",
+  no_plan: "the hub found no plan for this goal; nothing spent",
+  budget_too_small: "no plan fits the budget; nothing spent",
+};
+
+/** The planning agent's report for people: plan, steps, money, proofs. */
+export function planReportText(r: PlanReport): string {
+  const lines = [`goal     ${r.goal}`, `budget   ${r.budget} ${r.asset}`];
+  if (r.plan.length) {
+    const rows = [["step", "product", "capability", "quoted (USD)"]];
+    for (const p of r.plan) {
+      rows.push([p.node_id, p.product_id, p.capability_id, String(p.price_usd ?? "?")]);
+    }
+    lines.push("", "plan", table(rows).trimEnd());
+  }
+  for (const s of r.skipped) lines.push(`skipped  ${s.goal}: ${s.reason}`);
+  if (r.steps.length) {
+    const rows = [["step", "status", "charged", "order", "receipts"]];
+    for (const s of r.steps) {
+      const ok = s.receipts.filter((x) => x.valid).length;
+      rows.push([s.node_id, s.status, s.price, s.order_id ?? "-", `${ok}/${s.receipts.length}`]);
+    }
+    lines.push("", `pipeline ${r.job_id}`, table(rows).trimEnd());
+    for (const [node, value] of Object.entries(r.results)) {
+      lines.push(`result   ${node}: ${JSON.stringify(value).slice(0, 200)}`);
+    }
+  }
+  if (r.channel) {
+    lines.push(`channel  ${r.channel.id}: used ${r.channel.used}, refunded ${r.channel.refund}`);
+  }
+  if (r.bill_of_materials) {
+    const b = r.bill_of_materials;
+    lines.push(
+      `bom      ${b.valid ? `signature verified offline, ${b.steps} steps` : `INVALID (${b.code})`}`,
+    );
+  }
+  lines.push(
+    "",
+    `spent    ${r.spent} ${r.asset} of ${r.budget}, refunded ${r.refunded}`,
+    `receipts ${r.receipts_verified} verified offline, ${r.receipts_invalid} invalid`,
+    `stopped  ${planStop[r.stopped]}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+interface PlanFlags extends HubFlags {
+  budget: string;
+  asset: string;
+  rail: string;
+}
+
+async function runPlanCommand(goal: string, flags: PlanFlags, io: ClientCliIo) {
+  if (!RAILS.includes(flags.rail as Rail)) {
+    throw new UsageError(`--rail ${flags.rail} is not one of ${RAILS.join(", ")}`);
+  }
+  const rail = flags.rail as Rail;
+  const paymentCap = { max_minor: 0n };
+  const x402 = rail === "x402" ? await x402Payments(io, paymentCap) : null;
+  if (x402 && !flags.json) io.err(`… paying with x402 from ${x402.address}\n`);
+  const client = clientOf(flags, io, true, x402 ? { payments: x402.payments } : {});
+  const report = await runPlan(client, {
+    goal,
+    budget: flags.budget,
+    asset: flags.asset,
+    rail,
+    ...(x402 ? { paymentCap } : {}),
+    ...(flags.json ? {} : { onProgress: (line: string) => io.err(`… ${line}\n`) }),
+  });
+  io.out(flags.json ? jsonText(report) : planReportText(report));
+  if (report.receipts_invalid > 0 || report.bill_of_materials?.valid === false) {
+    throw new UsageError("some receipts or the bill of materials did not verify");
+  }
+}
+
 /** `agx agent shop`: the reference agent that buys toward a goal within a budget. */
 export function registerAgentCommands(program: Command, io: ClientCliIo = processClientIo): void {
   const agent = program.command("agent").description("reference agents");
+  withHubOptions(
+    agent
+      .command("plan", { isDefault: true })
+      .description(
+        "plan a goal with the hub (discover), run the plan as one pipeline within --budget, " +
+          "verify the bill of materials and receipts, show the refund",
+      )
+      .argument("<goal>", "what to get done, in words")
+      .requiredOption("--budget <amount>", "the plan costs at most this much (e.g. 3.00)")
+      .option("--asset <code>", "asset of the budget", "USDC")
+      .option(
+        "--rail <rail>",
+        "channel (refund shown at close), prepaid, or x402 (on chain from AGX_WALLET_KEY)",
+        "channel",
+      ),
+  ).action((goal: string, flags: PlanFlags) =>
+    runHubCommand(io, () => runPlanCommand(goal, flags, io)),
+  );
   withHubOptions(
     agent
       .command("shop")

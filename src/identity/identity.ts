@@ -1,9 +1,10 @@
-import type { Executor } from "../db/db.ts";
+import { afterCommit, type Executor } from "../db/db.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { newId, randomToken } from "../kernel/ids.ts";
 import { sha256Hex } from "../kernel/json.ts";
 import { limits } from "../kernel/limits.ts";
 import { Problem } from "../kernel/problem.ts";
+import { createCallerCache, createTouchThrottle } from "./callers.ts";
 import {
   type ApiKey,
   type Caller,
@@ -23,6 +24,8 @@ export const OPERATOR_HANDLE = "operator";
 
 export interface IdentityDeps {
   clock: Clock;
+  /** How long a verified key is trusted in process without reading it again (0: never cached). */
+  key_cache_ttl_ms?: number;
 }
 
 /** True when `text` has the shape of an agx secret key. */
@@ -33,6 +36,14 @@ export function looksLikeApiKey(text: string): boolean {
 /** Principals and API keys. Writes take the caller's transaction. */
 export function createIdentity(deps: IdentityDeps) {
   const { clock } = deps;
+  const callers = createCallerCache({
+    entries_max: limits.api_key_cache_entries_max,
+    ttl_ms: deps.key_cache_ttl_ms ?? limits.api_key_cache_ttl_ms,
+  });
+  const touches = createTouchThrottle({
+    interval_ms: limits.api_key_touch_interval_ms,
+    tracked_max: limits.api_key_touch_tracked_max,
+  });
 
   async function createPrincipal(
     tx: Executor,
@@ -86,13 +97,33 @@ export function createIdentity(deps: IdentityDeps) {
     return { key, secret };
   }
 
-  /** The caller a secret belongs to, or null (unknown, revoked, or principal suspended). */
+  /**
+   * The caller a secret belongs to, or null (unknown, revoked, or principal suspended). A key
+   * verified less than the cache TTL ago is not read again; its last-used time is written at
+   * most once per touch interval.
+   */
   async function authenticate(ex: Executor, secret: string): Promise<Caller | null> {
     if (!looksLikeApiKey(secret)) return null;
-    const found = await store.keyBySecretHash(ex, sha256Hex(secret));
-    if (found?.principal.status !== "active") return null;
-    await store.touchKey(ex, found.key.id, clock.now_ms());
-    return found;
+    const hash = sha256Hex(secret);
+    const now_ms = clock.now_ms();
+    let found = callers.get(hash, now_ms);
+    if (!found) {
+      const generation = callers.generation();
+      const read = await store.keyBySecretHash(ex, hash);
+      if (read?.principal.status !== "active") return null;
+      callers.remember(hash, read, now_ms, generation);
+      found = read;
+    }
+    if (touches.due(found.key.id, now_ms)) {
+      try {
+        await store.touchKey(ex, found.key.id, now_ms, limits.api_key_touch_interval_ms);
+      } catch (error) {
+        touches.failed(found.key.id);
+        throw error;
+      }
+    }
+    // Copies: a caller object handed to a request must not be able to change the cached one.
+    return { key: { ...found.key }, principal: { ...found.principal } };
   }
 
   /**
@@ -128,9 +159,15 @@ export function createIdentity(deps: IdentityDeps) {
     return { principal, new_secret: issued.secret };
   }
 
-  /** Revokes one of the principal's keys at once. */
+  /**
+   * Revokes one of the principal's keys at once. This process forgets the key now and again when
+   * the revocation commits, so no read racing with it can put the key back; other processes stop
+   * trusting it within the key cache TTL.
+   */
   async function revokeKey(tx: Executor, principal_id: string, key_id: string): Promise<ApiKey> {
     await store.revokeKey(tx, principal_id, key_id, clock.now_ms());
+    callers.forgetKey(key_id);
+    afterCommit(tx, () => callers.forgetKey(key_id));
     const key = await store.getKey(tx, principal_id, key_id);
     if (!key) throw new Problem(identityProblems.IDENTITY_KEY_NOT_FOUND, `no key ${key_id}`);
     return key;

@@ -90,20 +90,39 @@ export async function insertKey(ex: Executor, key: ApiKey, secret_sha256: string
     .execute();
 }
 
-/** The live (unrevoked) key with this secret hash, and its principal. */
+/** The live (unrevoked) key with this secret hash, and its principal, in one statement. */
 export async function keyBySecretHash(
   ex: Executor,
   secret_sha256: string,
 ): Promise<{ key: ApiKey; principal: Principal } | null> {
   const row = await q(ex)
-    .selectFrom("identity_api_keys")
-    .selectAll()
-    .where("secret_sha256", "=", secret_sha256)
-    .where("revoked_at_ms", "is", null)
+    .selectFrom("identity_api_keys as k")
+    .innerJoin("identity_principals as p", "p.id", "k.principal_id")
+    .select([
+      "k.id as key_id",
+      "k.principal_id",
+      "k.prefix",
+      "k.scope",
+      "k.label",
+      "k.created_at_ms as key_created_at_ms",
+      "k.last_used_at_ms",
+      "k.revoked_at_ms",
+      "k.dpop_jkt",
+      "p.kind",
+      "p.handle",
+      "p.display_name",
+      "p.webhook_url",
+      "p.status",
+      "p.created_at_ms",
+    ])
+    .where("k.secret_sha256", "=", secret_sha256)
+    .where("k.revoked_at_ms", "is", null)
     .executeTakeFirst();
   if (!row) return null;
-  const principal = await getPrincipal(ex, row.principal_id);
-  return principal ? { key: toKey(row), principal } : null;
+  return {
+    key: toKey({ ...row, id: row.key_id, created_at_ms: row.key_created_at_ms, secret_sha256 }),
+    principal: toPrincipal({ ...row, id: row.principal_id }),
+  };
 }
 
 export async function hasSecretHash(ex: Executor, secret_sha256: string): Promise<boolean> {
@@ -166,14 +185,22 @@ export async function getKey(
   return row ? toKey(row) : null;
 }
 
-/** Records use at most once a minute per key, so authentication stays a read on the hot path. */
-export async function touchKey(ex: Executor, key_id: string, now_ms: number): Promise<void> {
+/**
+ * Records that a key was used, unless it was already recorded less than `interval_ms` ago (by
+ * any process): authentication stays a read on the hot path.
+ */
+export async function touchKey(
+  ex: Executor,
+  key_id: string,
+  now_ms: number,
+  interval_ms: number,
+): Promise<void> {
   await q(ex)
     .updateTable("identity_api_keys")
     .set({ last_used_at_ms: now_ms })
     .where("id", "=", key_id)
     .where((eb) =>
-      eb.or([eb("last_used_at_ms", "is", null), eb("last_used_at_ms", "<", now_ms - 60_000)]),
+      eb.or([eb("last_used_at_ms", "is", null), eb("last_used_at_ms", "<=", now_ms - interval_ms)]),
     )
     .execute();
 }

@@ -29,6 +29,17 @@ export const limits = {
   api_key_random_bytes: 32,
   api_key_visible_prefix_chars: 12,
   api_keys_per_principal_max: 50,
+  /**
+   * Verified keys a process remembers (by secret hash) and how long it trusts one without reading
+   * it again: a key revoked on another node stops working there within this time; the revoking
+   * node forgets it at once.
+   */
+  api_key_cache_entries_max: 1_024,
+  api_key_cache_ttl_ms: 2_000,
+  /** Least time between two writes of one key's last-used time (per process, and in SQL). */
+  api_key_touch_interval_ms: 60_000,
+  /** Keys whose last write of last-used time a process remembers. */
+  api_key_touch_tracked_max: 10_000,
 
   /** Principals. */
   handle_chars_min: 3,
@@ -56,6 +67,8 @@ export const limits = {
   description_chars_max: 4000,
   tags_per_entry_max: 32,
   endpoints_per_service_max: 8,
+  /** Parsed service and skill versions kept in process by id (rows immutable but for flags). */
+  catalog_version_cache_max: 1_000,
 
   /** Orders, execution and channels. */
   execution_timeout_ms: 30_000,

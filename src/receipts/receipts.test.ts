@@ -198,6 +198,42 @@ describeStores("receipts", (store) => {
     expect(await seed.verifyChain(store.db.kysely, order_id)).toEqual({ ok: true, length: 3 });
   });
 
+  it("stores a transaction's receipts at commit, readable and chained inside it, none on rollback", async () => {
+    const order_id = newId("ord");
+    const inside = await store.db.transaction(async (tx) => {
+      const a = await seed.issue(tx, { kind: "quote", subject: "prn_b", order_id });
+      const b = await wire.issue(tx, payment(order_id));
+      const read = await seed.get(tx, b.id);
+      const c = await seed.issue(tx, { kind: "result", subject: "prn_b", order_id });
+      return { ids: [a.id, b.id, c.id], prevs: [a.prev_id, b.prev_id, c.prev_id], read };
+    });
+    expect(inside.read.jws).toBeTruthy();
+    expect(inside.prevs).toEqual([null, inside.ids[0], inside.ids[1]]);
+    const stored = await seed.chainOf(store.db.kysely, order_id);
+    expect(stored.map((r) => r.id)).toEqual(inside.ids);
+    expect(await seed.verifyChain(store.db.kysely, order_id)).toEqual({ ok: true, length: 3 });
+
+    const lost = newId("ord");
+    await expect(
+      store.db.transaction(async (tx) => {
+        await seed.issue(tx, { kind: "quote", subject: "prn_b", order_id: lost });
+        throw new Error("the change this receipt proves failed");
+      }),
+    ).rejects.toThrow("failed");
+    expect(await seed.chainOf(store.db.kysely, lost)).toEqual([]);
+  });
+
+  it("refuses, at the latest when it commits, a transaction that forks a chain", async () => {
+    const order_id = newId("ord");
+    await seed.issue(store.db.kysely, { kind: "quote", subject: "prn_b", order_id });
+    await expect(
+      store.db.transaction(async (tx) => {
+        await seed.issue(tx, payment(order_id), { cursor: { head: null } });
+      }),
+    ).rejects.toThrow();
+    expect((await seed.chainOf(store.db.kysely, order_id)).map((r) => r.kind)).toEqual(["quote"]);
+  });
+
   it("keeps old receipts verifiable across a rotation and unpublishes retired keys after the overlap", async () => {
     const before = await seed.issue(store.db.kysely, payment());
     const publishedBefore = (await keys.published(store.db.kysely)).map((k) => k.kid);

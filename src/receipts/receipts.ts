@@ -46,7 +46,13 @@ export function createReceipts(deps: ReceiptsDeps) {
   const { clock, keys } = deps;
   const publicUrl = () =>
     typeof deps.public_url === "string" ? deps.public_url : deps.public_url();
-  const issuers = () => ({ wire: canonicalIssuer(publicUrl()), seed: new URL(publicUrl()).origin });
+  // The public URL is fixed once the hub listens: parse it once per value, not per receipt.
+  let named: { url: string; wire: string; seed: string } | null = null;
+  const issuers = () => {
+    const url = publicUrl();
+    if (named?.url !== url) named = { url, wire: canonicalIssuer(url), seed: new URL(url).origin };
+    return { wire: named.wire, seed: named.seed };
+  };
 
   async function sign(
     ex: Executor,

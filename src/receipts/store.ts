@@ -1,4 +1,4 @@
-import { type Executor, num, numOrNull, tablesOf } from "../db/db.ts";
+import { beforeCommit, type Executor, num, numOrNull, tablesOf } from "../db/db.ts";
 import type { IssuerKey, KeyState, ReceiptKind, ReceiptProfile, StoredReceipt } from "./model.ts";
 
 type Int = number | bigint;
@@ -99,6 +99,7 @@ export async function moveKey(
 
 /** The newest receipt of a chain (to link the next one to it). */
 export async function chainHead(ex: Executor, chain_key: string) {
+  await flushReceipts(ex);
   const row = await q(ex)
     .selectFrom("receipts")
     .select(["id", "chain_seq"])
@@ -109,14 +110,62 @@ export async function chainHead(ex: Executor, chain_key: string) {
   return row ? { id: row.id, seq: num(row.chain_seq) } : null;
 }
 
-export async function insertReceipt(
-  ex: Executor,
-  r: StoredReceipt & { chain_seq: number | null; nonce: string | null },
-): Promise<void> {
+type ReceiptInsert = StoredReceipt & { chain_seq: number | null; nonce: string | null };
+
+/** Most receipts written by one statement (15 values each: far below any bind limit). */
+const RECEIPTS_PER_INSERT_MAX = 500;
+
+/** Receipts issued inside a transaction and not written yet, by transaction. */
+const pending = new WeakMap<object, ReceiptInsert[]>();
+
+/**
+ * Stores a receipt. Inside a transaction opened by `Database.transaction` the row is written
+ * just before commit, together with the transaction's other receipts, in one statement; every
+ * read of this store writes them first, so the transaction still reads its own receipts. A
+ * unique key refusal (a forked chain) then fails the transaction at commit instead of here.
+ */
+export async function insertReceipt(ex: Executor, r: ReceiptInsert): Promise<void> {
+  const queued = pending.get(ex);
+  if (queued) {
+    queued.push(r);
+    return;
+  }
+  if (beforeCommit(ex, () => flushReceipts(ex))) {
+    pending.set(ex, [r]);
+    return;
+  }
   await q(ex).insertInto("receipts").values(r).execute();
 }
 
+/** Writes of pending receipts under way, by transaction: a read waits for them. */
+const writing = new WeakMap<object, Promise<void>>();
+
+/** Writes the receipts `ex` has issued and not written yet (or waits for that write). */
+async function flushReceipts(ex: Executor): Promise<void> {
+  const before = writing.get(ex);
+  const rows = pending.get(ex);
+  if (!rows) {
+    if (before) await before;
+    return;
+  }
+  pending.delete(ex);
+  const write = (async () => {
+    if (before) await before;
+    for (let i = 0; i < rows.length; i += RECEIPTS_PER_INSERT_MAX) {
+      const chunk = rows.slice(i, i + RECEIPTS_PER_INSERT_MAX);
+      await q(ex).insertInto("receipts").values(chunk).execute();
+    }
+  })();
+  writing.set(ex, write);
+  try {
+    await write;
+  } finally {
+    if (writing.get(ex) === write) writing.delete(ex);
+  }
+}
+
 export async function getReceipt(ex: Executor, id: string): Promise<StoredReceipt | null> {
+  await flushReceipts(ex);
   const row = await q(ex)
     .selectFrom("receipts")
     .selectAll()
@@ -126,6 +175,7 @@ export async function getReceipt(ex: Executor, id: string): Promise<StoredReceip
 }
 
 export async function receiptByNonce(ex: Executor, nonce: string): Promise<StoredReceipt | null> {
+  await flushReceipts(ex);
   const row = await q(ex)
     .selectFrom("receipts")
     .selectAll()
@@ -135,6 +185,7 @@ export async function receiptByNonce(ex: Executor, nonce: string): Promise<Store
 }
 
 export async function chainOf(ex: Executor, chain_key: string): Promise<StoredReceipt[]> {
+  await flushReceipts(ex);
   const rows = await q(ex)
     .selectFrom("receipts")
     .selectAll()

@@ -1,7 +1,15 @@
+export { BOM_TYP, type BomCheck, verifyBillOfMaterials } from "./bom.ts";
 export { AgxClient, isProblemCode, type RotatedKey } from "./client.ts";
 export { decimalToMinor, knownAssetDecimals, minorToDecimal } from "./money.ts";
 export type { Operations } from "./openapi.gen.ts";
 export { type CursorPage, PAGES_MAX, paginate } from "./pagination.ts";
+export {
+  PLAN_WAIT_MS_MAX,
+  type PlanOptions,
+  type PlanReport,
+  type PlanStop,
+  runPlan,
+} from "./planner.ts";
 export {
   AgxNetworkError,
   AgxProblem,

@@ -92,6 +92,34 @@ describeStores("identity over HTTP", (store) => {
     expect((await t.call("GET", "/api/v1/me", { key: a.body.apiKey })).status).toBe(200);
   });
 
+  it("refuses a key on the request after its revocation, even a key in use a moment before", async () => {
+    const a = await t.call("POST", "/api/agents/register", { body: { handle: handle() } });
+    const extra = await t.call("POST", "/api/v1/keys", {
+      key: a.body.apiKey,
+      body: { scope: "write" },
+    });
+    for (let i = 0; i < 3; i++) {
+      expect((await t.call("GET", "/api/v1/me", { key: extra.body.secret })).status).toBe(200);
+    }
+    const revoked = await t.call("DELETE", `/api/v1/keys/${extra.body.key.id}`, {
+      key: extra.body.secret,
+    });
+    expect(revoked.status).toBe(200);
+    const after = await t.call("GET", "/api/v1/me", { key: extra.body.secret });
+    expect(after.status).toBe(401);
+    expect(after.body.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("shows when a key was last used without writing it on every request", async () => {
+    const a = await t.call("POST", "/api/agents/register", { body: { handle: handle() } });
+    const before = await t.call("GET", "/api/v1/keys", { key: a.body.apiKey });
+    const used = before.body.items[0].last_used_at;
+    expect(used).not.toBeNull();
+    await t.call("GET", "/api/v1/me", { key: a.body.apiKey });
+    const after = await t.call("GET", "/api/v1/keys", { key: a.body.apiKey });
+    expect(after.body.items[0].last_used_at).toBe(used);
+  });
+
   it("limits registrations to 20 per hour per source address", async () => {
     const ip = `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
     const statuses: number[] = [];

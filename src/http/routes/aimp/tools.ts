@@ -76,9 +76,9 @@ export async function findCapability(
   product_id: string,
   capability_id: string,
 ): Promise<AimpCapability> {
-  const found = await ctx.catalog.serviceByName(ex, product_id);
-  const service = found?.status === "active" ? found : null;
-  const skill = service ? await ctx.catalog.getSkill(ex, service.skill_key) : null;
+  const found = await ctx.catalog.serviceWithSkill(ex, product_id);
+  const service = found?.service.status === "active" ? found.service : null;
+  const skill = service ? (found?.skill ?? null) : null;
   const operation = skill?.operations.find(
     (op) => service && capabilityIdOf(op, service) === capability_id,
   );
