@@ -236,8 +236,19 @@ async function signatureRates(c: X402Chain, n: number) {
     }) as never;
   const rate = async (check: (x: (typeof auths)[number]) => Promise<boolean>) => {
     for (const x of auths.slice(0, 20)) await check(x);
+    // At most SIGNATURE_CHECKS_IN_FLIGHT at once: the hub's verifier pool sheds load past its
+    // queue bound (RATE_LIMITED), as a server should; the bench measures throughput, not that.
+    const all: boolean[] = [];
+    let next = 0;
     const t0 = process.hrtime.bigint();
-    const all = await Promise.all(auths.map(check));
+    await Promise.all(
+      Array.from({ length: Math.min(SIGNATURE_CHECKS_IN_FLIGHT, auths.length) }, async () => {
+        for (let i = next++; i < auths.length; i = next++) {
+          const x = auths[i];
+          if (x) all[i] = await check(x);
+        }
+      }),
+    );
     if (all.some((ok) => !ok)) throw new Error("a valid authorization did not verify");
     return n / (elapsedMs(t0) / 1000);
   };
@@ -247,6 +258,8 @@ async function signatureRates(c: X402Chain, n: number) {
   const agx = await rate((x) => verifyEip3009Signature(payloadOf(x), terms));
   return { agx_per_s: agx, viem_per_s: viem, n };
 }
+
+const SIGNATURE_CHECKS_IN_FLIGHT = 256;
 
 /** Paid calls/s and p50/p99 of agx vs the reference stack, and signature checks/s. */
 export async function benchX402(scale: number): Promise<X402Result> {

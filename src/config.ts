@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { type AbiEvent, parseAbiItem } from "viem";
 import { limits } from "./kernel/limits.ts";
 import { type Asset, defaultAssets } from "./kernel/money.ts";
 import { webhookLimits } from "./webhooks/limits.ts";
@@ -83,6 +84,13 @@ export interface Config {
   /** Tokens by `<CAIP-2>/<ledger asset>` → token address (AGX_EVM_TOKENS). */
   evm_tokens: Record<string, string>;
   /**
+   * On-chain escrow contracts whose lock events verify `onchain-escrow` proofs, by CAIP-2 chain
+   * (AGX_EVM_ESCROW, JSON): `{address, lock_event}`; the event signature must name `orderRef`
+   * (bytes32), `payer` and `token` (address) and `amount` (uint256). A chain without one records
+   * escrow proofs unverified.
+   */
+  evm_escrow: Record<string, EscrowContract>;
+  /**
    * How long an Idempotency-Key stays reserved by a request that never finished (its process
    * died): a retry before then is 409 IDEMPOTENCY_KEY_IN_USE. Keep it above the longest request.
    */
@@ -91,6 +99,44 @@ export interface Config {
   webhook_retry_schedule_ms: readonly number[];
   /** One webhook POST to a receiver. */
   webhook_timeout_ms: number;
+}
+
+/** An escrow contract and the signature of the event it emits when a buyer locks funds. */
+export interface EscrowContract {
+  address: string;
+  /** e.g. `Locked(bytes32 indexed orderRef,address indexed payer,address token,uint256 amount)` */
+  lock_event: string;
+}
+
+/** The lock event the hub reads when none is configured. */
+export const DEFAULT_LOCK_EVENT =
+  "Locked(bytes32 indexed orderRef,address indexed payer,address token,uint256 amount)";
+
+const LOCK_EVENT_INPUTS: Readonly<Record<string, string>> = {
+  orderRef: "bytes32",
+  payer: "address",
+  token: "address",
+  amount: "uint256",
+};
+
+/**
+ * The escrow lock event parsed from its signature (with or without the leading `event`); a
+ * ConfigError unless it names orderRef/payer/token/amount with their types.
+ */
+export function lockEventOf(signature: string): AbiEvent {
+  let item: ReturnType<typeof parseAbiItem>;
+  try {
+    item = parseAbiItem(signature.startsWith("event ") ? signature : `event ${signature}`);
+  } catch (error) {
+    throw new ConfigError(`AGX_EVM_ESCROW: ${signature} is not an event signature (${error})`);
+  }
+  if (item.type !== "event") throw new ConfigError(`AGX_EVM_ESCROW: ${signature} is no event`);
+  for (const [name, type] of Object.entries(LOCK_EVENT_INPUTS)) {
+    if (!item.inputs.some((i) => i.name === name && i.type === type)) {
+      throw new ConfigError(`AGX_EVM_ESCROW: the lock event needs \`${type} ${name}\``);
+    }
+  }
+  return item;
 }
 
 export class ConfigError extends Error {
@@ -239,6 +285,7 @@ function fromEnv(env: Source): ConfigOverrides {
   }
   if (e("AGX_EVM_RPC_URLS")) out.evm_rpc_urls = pairsOf("AGX_EVM_RPC_URLS", e("AGX_EVM_RPC_URLS"));
   if (e("AGX_EVM_TOKENS")) out.evm_tokens = pairsOf("AGX_EVM_TOKENS", e("AGX_EVM_TOKENS"));
+  if (e("AGX_EVM_ESCROW")) out.evm_escrow = escrowOf(e("AGX_EVM_ESCROW") as string);
   const lockMs = e("AGX_IDEMPOTENCY_LOCK_MS");
   if (lockMs) {
     const ms = Number(lockMs);
@@ -328,6 +375,7 @@ export function loadConfig(
     evm_confirmations: 1,
     evm_rpc_urls: {},
     evm_tokens: {},
+    evm_escrow: {},
     idempotency_lock_ms: limits.idempotency_lock_ms,
     webhook_retry_schedule_ms: webhookLimits.retry_schedule_ms,
     webhook_timeout_ms: webhookLimits.request_timeout_ms,
@@ -433,6 +481,7 @@ export function checkConfig(c: Config): void {
       throw new ConfigError(`AGX_EVM_TOKENS: ${key}=${token} is not <eip155:id>/<ASSET>=<0x…>`);
     }
   }
+  checkEscrow(c);
   if (c.x402_pay_to !== null && !c.assets.some((a) => a.code === c.x402_ledger_asset)) {
     throw new ConfigError(`AGX_X402_LEDGER_ASSET ${c.x402_ledger_asset} is not a configured asset`);
   }
@@ -484,4 +533,41 @@ function pairsOf(name: string, text: string | undefined): Record<string, string>
     out[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return out;
+}
+
+/** AGX_EVM_ESCROW: `{"eip155:8453": {"address": "0x…", "lock_event": "Locked(…)"}}`. */
+function escrowOf(text: string): Record<string, EscrowContract> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError("AGX_EVM_ESCROW must be JSON: {<eip155:id>: {address, lock_event}}");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError("AGX_EVM_ESCROW must be a JSON object keyed by chain");
+  }
+  const out: Record<string, EscrowContract> = {};
+  for (const [chain, v] of Object.entries(parsed as Record<string, unknown>)) {
+    const entry = (typeof v === "object" && v !== null ? v : {}) as Record<string, unknown>;
+    if (typeof entry.address !== "string") {
+      throw new ConfigError(`AGX_EVM_ESCROW: ${chain} needs an address`);
+    }
+    const lock_event = typeof entry.lock_event === "string" ? entry.lock_event : DEFAULT_LOCK_EVENT;
+    out[chain] = { address: entry.address, lock_event };
+  }
+  return out;
+}
+
+/** Every escrow chain is EVM, has an RPC to verify on, a contract address and a lock event. */
+function checkEscrow(c: Config): void {
+  const rpc = c.evm_rpc_url ?? c.x402_rpc_url;
+  for (const [chain, escrow] of Object.entries(c.evm_escrow)) {
+    if (!/^eip155:[0-9]{1,12}$/.test(chain) || !/^0x[0-9a-fA-F]{40}$/.test(escrow.address)) {
+      throw new ConfigError(`AGX_EVM_ESCROW: ${chain} is not <eip155:id> → {address: 0x…}`);
+    }
+    if (c.evm_rpc_urls[chain] === undefined && !(rpc !== null && chain === c.x402_network)) {
+      throw new ConfigError(`AGX_EVM_ESCROW: ${chain} has no RPC (AGX_EVM_RPC_URLS)`);
+    }
+    lockEventOf(escrow.lock_event);
+  }
 }

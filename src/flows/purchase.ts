@@ -68,6 +68,12 @@ function acceptsRail(service: Service | Record<string, unknown>, rail: Rail): bo
   return offered.includes(rail);
 }
 
+/** The chain transaction a payment's proof names, for its receipt. */
+function proofRef(proof: Record<string, unknown> | null): Record<string, string> {
+  if (typeof proof?.tx_hash !== "string" || typeof proof.chain !== "string") return {};
+  return { chain: proof.chain, tx_hash: proof.tx_hash };
+}
+
 /** The purchase lifecycle across orders, catalogue, ledger, channels and receipts. */
 export function createPurchases(deps: PurchaseDeps) {
   const { clock, orders } = deps;
@@ -250,10 +256,16 @@ export function createPurchases(deps: PurchaseDeps) {
     const { payment, created } = await orders.createPayment(tx, order, {
       rail: order.rail,
       status: "intent_created",
-      verification: order.rail === "offchain-record" ? "recorded" : "ledger",
+      verification: initialVerification(order.rail),
     });
     const next = created ? await orders.transition(tx, order, "request_payment", actor) : order;
     return { order: next, payment };
+  }
+
+  /** What a new intent says of its money: known once proven on rails that prove on chain. */
+  function initialVerification(rail: Rail): Payment["verification"] {
+    if (rail === "offchain-record" || rail === "mpp") return "recorded";
+    return rail === "onchain-escrow" ? "none" : "ledger";
   }
 
   async function scheduleReadyExpiry(tx: Tx, order: Order) {
@@ -287,6 +299,11 @@ export function createPurchases(deps: PurchaseDeps) {
        * buyer in this transaction: the price is held from that deposit.
        */
       tx_verified?: Record<string, unknown>;
+      /**
+       * An on-chain escrow lock (onchain-escrow): `rpc` when its lock event was verified, else
+       * `recorded`. The money stays in the contract; nothing moves on the hub's ledger.
+       */
+      escrow_lock?: { proof: Record<string, unknown>; verification: "rpc" | "recorded" };
     } = {},
     known: { payment?: Payment; chain?: ChainCursor; starts_now?: boolean } = {},
   ): Promise<{ order: Order; payment: Payment; receipt: StoredReceipt }> {
@@ -326,6 +343,7 @@ export function createPurchases(deps: PurchaseDeps) {
         payment_id: held.id,
         details: {
           verification: held.verification,
+          ...proofRef(held.proof),
           ...(held.channel_id ? { channel_id: held.channel_id } : {}),
         },
       },
@@ -366,13 +384,24 @@ export function createPurchases(deps: PurchaseDeps) {
         hold: { from_owner: order.buyer_id, from_kind: "available" },
       };
     }
-    if (order.rail === "offchain-record") {
+    if (order.rail === "offchain-record" || order.rail === "mpp") {
       if (!spec.proof)
         throw new Problem(
           orderProblems.PAYMENT_PROOF_INVALID,
-          "offchain-record needs a proof (attestation)",
+          `${order.rail} needs a proof (attestation or {tx_hash, chain})`,
         );
+      // Recorded, never verified: no ledger hold, so no hub money depends on it.
       return { patch: { proof: spec.proof, verification: "recorded" }, hold: null };
+    }
+    if (order.rail === "onchain-escrow") {
+      if (!spec.escrow_lock)
+        throw new Problem(
+          orderProblems.PAYMENT_RAIL_UNSUPPORTED,
+          "onchain-escrow orders are paid with an escrow-lock proof: " +
+            "POST /api/v1/market/orders/{id}/payment/escrow-lock {tx_hash, chain, escrow_address?}",
+        );
+      const { proof, verification } = spec.escrow_lock;
+      return { patch: { proof, verification }, hold: null };
     }
     if (order.rail === "channel") {
       if (!spec.channel_id)

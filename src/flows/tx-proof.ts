@@ -30,7 +30,7 @@ import { chainTransferId } from "./x402.ts";
  * the ERC-20 `Transfer` log (token, recipient = the hub, amount ≥ price, a sender the payer proved
  * it controls, confirmations) and claims the hash for ever, in the transaction that books it.
  * Without one (or on a non-EVM chain, e.g. Solana) the proof can only be `recorded`, and only on
- * an `offchain-record` order, visibly unverified.
+ * an `offchain-record` or `mpp` order, visibly unverified; `mpp` proofs are always recorded.
  */
 
 /** A transaction-hash payment proof as clients send it. */
@@ -102,6 +102,68 @@ export interface TxProofDeps {
   terms: TxProofTerms;
 }
 
+/**
+ * Addresses `buyer_id` proved it controls: its key bindings, and the pairing's agent when an
+ * agent bought for a machine. A payment from any other address is never the buyer's.
+ */
+export async function provenSenders(
+  ex: Executor,
+  machines: Pick<Machines, "bindings">,
+  buyer_id: string,
+  pairing_id: string | null,
+): Promise<Hex[]> {
+  const bound = await machines.bindings.list(ex, buyer_id);
+  const out = bound.flatMap((b) => (b.address ? [b.address as Hex] : []));
+  if (pairing_id !== null) {
+    const pairing = await pairingById(ex, pairing_id);
+    if (pairing) out.push(pairing.agent_address);
+  }
+  return out;
+}
+
+/**
+ * Claims a transaction hash for `purpose`/`subject`, for ever, in the caller's transaction:
+ * `created` the first time, `exists` for the same subject again, PAYMENT_TX_ALREADY_USED when
+ * anything else (a deposit, another order, an x402 settlement) has it.
+ */
+export async function claimProofTx(
+  tx: Tx,
+  clock: Clock,
+  proof: { chain: string; tx_hash: string },
+  purpose: string,
+  subject: string,
+): Promise<"created" | "exists"> {
+  const c = await claimTx(tx, {
+    chain: proof.chain,
+    tx_hash: proof.tx_hash,
+    purpose,
+    subject,
+    now_ms: clock.now_ms(),
+  });
+  if (c.outcome === "taken") {
+    throw new Problem(
+      x402Problems.PAYMENT_TX_ALREADY_USED,
+      `${proof.tx_hash} already paid for ${c.purpose} ${c.subject}`,
+    );
+  }
+  return c.outcome;
+}
+
+/** Rails whose proofs are kept as `recorded` (unverified) when they are not checked on chain. */
+const RECORDING_RAILS: readonly string[] = ["offchain-record", "mpp"];
+
+/** PAYMENT_RAIL_UNSUPPORTED unless a transaction-hash payment proof can pay the order's rail. */
+function assertHashPays(order: Order): void {
+  if (["prepaid", "escrow", "wdk-usdt-transfer", ...RECORDING_RAILS].includes(order.rail)) return;
+  throw new Problem(
+    orderProblems.PAYMENT_RAIL_UNSUPPORTED,
+    order.rail === "onchain-escrow"
+      ? `order ${order.id} is on onchain-escrow: prove the lock with ` +
+          "POST /api/v1/market/orders/{id}/payment/escrow-lock {tx_hash, chain}"
+      : `order ${order.id} is on ${order.rail}, which a transaction hash cannot pay`,
+  );
+}
+
 /** How an order proof will be applied: checked on chain, or only recorded. */
 export type OrderProofCheck =
   | { mode: "rpc"; proof: TxPaymentProof; verified: VerifiedTransferPayment }
@@ -115,16 +177,8 @@ export function createTxProofs(deps: TxProofDeps) {
     confirmations_min: terms.confirmations_min,
   });
 
-  /** Addresses the buyer proved it controls: key bindings, and the pairing's agent. */
-  async function senders(ex: Executor, buyer_id: string, pairing_id: string | null) {
-    const bound = await deps.machines.bindings.list(ex, buyer_id);
-    const out = bound.flatMap((b) => (b.address ? [b.address as Hex] : []));
-    if (pairing_id !== null) {
-      const pairing = await pairingById(ex, pairing_id);
-      if (pairing) out.push(pairing.agent_address);
-    }
-    return out;
-  }
+  const senders = (ex: Executor, buyer_id: string, pairing_id: string | null) =>
+    provenSenders(ex, deps.machines, buyer_id, pairing_id);
 
   function tokenOf(chain: string, asset: string): Hex {
     const token = terms.tokens[`${chain}/${asset}`];
@@ -172,12 +226,15 @@ export function createTxProofs(deps: TxProofDeps) {
     order: Order,
     proof: TxPaymentProof,
   ): Promise<OrderProofCheck> {
+    assertHashPays(order);
+    // mpp (Solana micro-payments) proofs are recorded only, whatever the chain.
+    if (order.rail === "mpp") return { mode: "recorded", proof };
     if (!checkable(proof.chain)) {
       if (order.rail !== "offchain-record") {
         throw new Problem(
           x402Problems.PAYMENT_RPC_REQUIRED,
-          `this hub cannot verify ${proof.chain} transactions; only offchain-record orders ` +
-            "take such a proof, recorded unverified",
+          `this hub cannot verify ${proof.chain} transactions; only offchain-record and mpp ` +
+            "orders take such a proof, recorded unverified",
         );
       }
       return { mode: "recorded", proof };
@@ -192,23 +249,8 @@ export function createTxProofs(deps: TxProofDeps) {
     return { mode: "rpc", proof, verified };
   }
 
-  /** Claims the hash for `subject`; another subject's hash is PAYMENT_TX_ALREADY_USED. */
-  async function claim(tx: Tx, proof: TxPaymentProof, purpose: string, subject: string) {
-    const c = await claimTx(tx, {
-      chain: proof.chain,
-      tx_hash: proof.tx_hash,
-      purpose,
-      subject,
-      now_ms: deps.clock.now_ms(),
-    });
-    if (c.outcome === "taken") {
-      throw new Problem(
-        x402Problems.PAYMENT_TX_ALREADY_USED,
-        `${proof.tx_hash} already paid for ${c.purpose} ${c.subject}`,
-      );
-    }
-    return c.outcome;
-  }
+  const claim = (tx: Tx, proof: TxPaymentProof, purpose: string, subject: string) =>
+    claimProofTx(tx, deps.clock, proof, purpose, subject);
 
   /** Credits a verified transfer to `owner_id`, keyed by the transaction (once, ever). */
   async function deposit(tx: Tx, owner_id: string, asset: string, v: VerifiedTransferPayment) {
@@ -237,17 +279,12 @@ export function createTxProofs(deps: TxProofDeps) {
     check: OrderProofCheck,
     known: Parameters<Purchases["pay"]>[4] = {},
   ): Promise<{ order: Order; payment: Payment; receipt: StoredReceipt | null }> {
-    if (!["prepaid", "escrow", "offchain-record", "wdk-usdt-transfer"].includes(order.rail)) {
-      throw new Problem(
-        orderProblems.PAYMENT_RAIL_UNSUPPORTED,
-        `order ${order.id} is on ${order.rail}, which a transaction hash cannot pay`,
-      );
-    }
+    assertHashPays(order);
     if ((await claim(tx, check.proof, "order", order.id)) === "exists") {
       return { order, payment: await deps.orders.paymentOf(tx, order.id), receipt: null };
     }
-    if (check.mode === "recorded") {
-      if (order.rail !== "offchain-record") {
+    if (check.mode === "recorded" || order.rail === "mpp") {
+      if (!RECORDING_RAILS.includes(order.rail)) {
         throw new Problem(
           x402Problems.PAYMENT_RPC_REQUIRED,
           `order ${order.id} is on ${order.rail}, which needs a proof verified over RPC`,

@@ -22,7 +22,15 @@ export type Rail =
    * peaq's `wallet` rail: the buyer sends the token to the hub's address itself and proves it
    * with `{tx_hash, chain}`; once verified over RPC the transfer is deposited and held.
    */
-  | "wdk-usdt-transfer";
+  | "wdk-usdt-transfer"
+  /**
+   * peaq's on-chain escrow: the buyer locks the price in an escrow contract and proves it with
+   * `{tx_hash, chain, escrow_address?}` on POST …/payment/escrow-lock. Verified over RPC (the
+   * contract's lock event) when the hub has that chain's escrow configured, else recorded.
+   */
+  | "onchain-escrow"
+  /** Solana micro-payments (pay.sh): proofs are recorded only, never verified. */
+  | "mpp";
 
 export const rails: readonly Rail[] = [
   "not-required",
@@ -34,6 +42,8 @@ export const rails: readonly Rail[] = [
   "vault-stripe",
   "x402",
   "wdk-usdt-transfer",
+  "onchain-escrow",
+  "mpp",
 ];
 
 export interface Order {
@@ -72,8 +82,11 @@ export interface Payment {
   /** The ledger hold (pending transfer) that reserves the money, when the rail holds. */
   hold_id: string | null;
   channel_id: string | null;
-  /** `ledger` (moved on the hub's ledger), `recorded` (attestation kept, not verified), `none`. */
-  verification: "ledger" | "recorded" | "none";
+  /**
+   * `ledger` (moved on the hub's ledger), `rpc` (verified on chain over RPC, the money stays on
+   * chain: an on-chain escrow lock), `recorded` (proof kept, not verified), `none`.
+   */
+  verification: "ledger" | "rpc" | "recorded" | "none";
   proof: Record<string, unknown> | null;
   created_at_ms: number;
   updated_at_ms: number;

@@ -15,6 +15,10 @@ export const orderProblems = defineProblems({
   PAYMENT_AMOUNT_MISMATCH: { status: 422, title: "The amount paid is not the amount owed" },
   PAYMENT_RAIL_UNSUPPORTED: { status: 422, title: "The service does not accept this rail" },
   PAYMENT_PROOF_INVALID: { status: 422, title: "The payment proof is not valid for this order" },
+  PAYMENT_ESCROW_LOCK_NOT_FOUND: {
+    status: 400,
+    title: "The transaction holds no matching escrow lock for this order",
+  },
   PAYMENT_REQUIRED: { status: 402, title: "Payment is required" },
   EXECUTION_FAILED: { status: 502, title: "The provider failed to deliver" },
   EXECUTION_TIMEOUT: { status: 504, title: "The provider did not answer in time" },

@@ -1284,7 +1284,7 @@ export interface Operations {
       service_id?: string;
       operation?: string;
       input?: unknown;
-      rail: "not-required" | "prepaid" | "escrow" | "channel" | "offchain-record" | "external" | "vault-stripe" | "x402" | "wdk-usdt-transfer";
+      rail: "not-required" | "prepaid" | "escrow" | "channel" | "offchain-record" | "external" | "vault-stripe" | "x402" | "wdk-usdt-transfer" | "onchain-escrow" | "mpp";
       client_ref?: string;
     };
     response: {
@@ -1464,7 +1464,7 @@ export interface Operations {
       receipt?: string;
     };
   };
-  /** Lock the price in escrow (escrow rail) */
+  /** Lock the price in escrow: the hub's ledger (escrow rail), or prove an on-chain lock {tx_hash, chain, escrow_address?} (onchain-escrow: the lock event is verified over RPC when the hub has the chain's escrow contract, else recorded unverified) */
   lockEscrow: {
     method: "POST";
     path: "/api/v1/market/orders/{id}/payment/escrow-lock";
@@ -1476,6 +1476,9 @@ export interface Operations {
       /** Decimal amount as a string, in the asset's major unit */
       amount?: string;
       channel_id?: string;
+      tx_hash?: string;
+      chain?: string;
+      escrow_address?: string;
     };
     response: {
       order: {

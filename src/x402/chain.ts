@@ -1,6 +1,13 @@
-import { createPublicClient, http, type PublicClient } from "viem";
+import {
+  createPublicClient,
+  http,
+  type PublicClient,
+  type TransactionReceipt,
+  TransactionReceiptNotFoundError,
+} from "viem";
 import { Problem } from "../kernel/problem.ts";
 import { x402Limits } from "./limits.ts";
+import type { Hex } from "./model.ts";
 import { x402Problems } from "./problems.ts";
 import { chainIdOf } from "./requirements.ts";
 import { chainOf } from "./signer.ts";
@@ -53,4 +60,46 @@ export async function rpc<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw rpcError(error);
   }
+}
+
+/**
+ * The receipt of `tx_hash`, succeeded and buried under `confirmations_min` blocks, with its
+ * confirmations: no receipt is PAYMENT_NOT_MINED (409), a revert PAYMENT_TX_FAILED (402), too
+ * shallow PAYMENT_NOT_MINED, an RPC failure PAYMENT_RPC_ERROR (502). Reads only.
+ */
+export async function minedReceipt(
+  client: PublicClient,
+  tx_hash: Hex,
+  confirmations_min: number,
+): Promise<{ receipt: TransactionReceipt; confirmations: bigint }> {
+  let receipt: TransactionReceipt;
+  try {
+    receipt = await client.getTransactionReceipt({ hash: tx_hash });
+  } catch (error) {
+    if (error instanceof TransactionReceiptNotFoundError) {
+      throw new Problem(
+        x402Problems.PAYMENT_NOT_MINED,
+        `${tx_hash} is not mined (no receipt yet)`,
+        {
+          extensions: { tx_hash },
+        },
+      );
+    }
+    throw rpcError(error);
+  }
+  if (receipt.status !== "success") {
+    throw new Problem(x402Problems.PAYMENT_TX_FAILED, `${tx_hash} reverted`, {
+      extensions: { tx_hash, block_number: receipt.blockNumber.toString() },
+    });
+  }
+  const head = await rpc(() => client.getBlockNumber({ cacheTime: 0 }));
+  const confirmations = head - receipt.blockNumber + 1n;
+  if (confirmations < BigInt(confirmations_min)) {
+    throw new Problem(
+      x402Problems.PAYMENT_NOT_MINED,
+      `${tx_hash} has ${confirmations} of ${confirmations_min} confirmations`,
+      { extensions: { confirmations: Number(confirmations), confirmations_min } },
+    );
+  }
+  return { receipt, confirmations };
 }

@@ -66,6 +66,7 @@ function bodyFor(op: Operation, o: WorldObjects, agent: string, role: Role): unk
     "PUT /ai-market/v2/federation/peers/{peer_id}/account": {},
     "POST /api/v1/market/orders/{id}/dispute": { reason: "late" },
     "POST /api/v1/market/orders/{id}/payment-proof": { proof: {} },
+    "POST /api/v1/market/orders/{id}/payment/escrow-lock": {},
     "PATCH /api/v1/machines/{id}": { displayName: "Rover 2" },
     "PUT /api/v1/machines/{id}/runtime-endpoints/{providerKey}": { url: "https://rt.example/x" },
     "POST /api/v1/machines/{id}/agent-pairings/challenges": {

@@ -25,7 +25,13 @@ export interface X402Hub {
 /** Starts the hub (SQLite in a temp dir), the provider, registers a seller and publishes. */
 export async function startX402Hub(
   c: X402Chain,
-  options: { name: string; price: string; overrides?: Record<string, unknown> },
+  options: {
+    name: string;
+    price: string;
+    overrides?: Record<string, unknown>;
+    /** The rails the service lists (default: agx-ledger and offchain-record). */
+    rails?: string[];
+  },
 ): Promise<X402Hub> {
   let calls = 0;
   let failing = false;
@@ -76,7 +82,7 @@ export async function startX402Hub(
       execution_mode: "native",
       endpoints: [{ url: providerUrl, method: "POST" }],
       pricing: { model: "fixed", asset: "USDC", amount: options.price },
-      rails: ["agx-ledger", "offchain-record"],
+      rails: options.rails ?? ["agx-ledger", "offchain-record"],
     }),
   });
   if (published.status !== 201) throw new Error(`publish: ${await published.text()}`);

@@ -35,7 +35,10 @@ export default function createOrderRoute(app: App, ctx: AppContext) {
           "A paired agent may buy for its machine with `x-agent-pairing-token` instead of a key: " +
           "the pairing's delegation policy is checked now and its spend limits when paying. " +
           "Rail `wdk-usdt-transfer`: send the token to the hub's address yourself, then prove it " +
-          "with POST …/payment-proof {proof: {tx_hash, chain}} (verified over RPC, once).",
+          "with POST …/payment-proof {proof: {tx_hash, chain}} (verified over RPC, once). " +
+          "Rail `onchain-escrow`: lock the price in the escrow contract with orderRef = " +
+          "keccak256(order id), then POST …/payment/escrow-lock {tx_hash, chain}. Rail `mpp` " +
+          "(and any Solana proof): recorded only, `verification: recorded`. See docs/rails.md.",
         security: [{ apiKey: [] }, { agentPairingToken: [] }],
         headers: AgentHeader,
         body: Body,
