@@ -242,6 +242,8 @@ export function composeContext(parts: {
       checkUrl: outboundUrlCheck(config),
       webhook_retry: { schedule_ms: config.webhook_retry_schedule_ms },
       webhook_timeout_ms: config.webhook_timeout_ms,
+      review_start_after_ms: config.market_review_start_after_ms,
+      auto_accept_after_ms: config.market_auto_accept_after_ms,
     },
   );
   const base = {

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { type AbiEvent, parseAbiItem } from "viem";
 import { limits } from "./kernel/limits.ts";
 import { type Asset, defaultAssets } from "./kernel/money.ts";
+import { marketLimits } from "./market/limits.ts";
 import { webhookLimits } from "./webhooks/limits.ts";
 
 /**
@@ -99,6 +100,10 @@ export interface Config {
   webhook_retry_schedule_ms: readonly number[];
   /** One webhook POST to a receiver. */
   webhook_timeout_ms: number;
+  /** Market escrow orders: PROOF_SUBMITTED → REVIEWING by itself after this long (Pact: 72 h). */
+  market_review_start_after_ms: number;
+  /** Market escrow orders: REVIEWING → COMPLETED (accepted) by itself after this long (72 h). */
+  market_auto_accept_after_ms: number;
 }
 
 /** An escrow contract and the signature of the event it emits when a buyer locks funds. */
@@ -302,6 +307,19 @@ function fromEnv(env: Source): ConfigOverrides {
     }
     out.webhook_retry_schedule_ms = waits;
   }
+  for (const [name, field] of [
+    ["AGX_MARKET_REVIEW_START_MS", "market_review_start_after_ms"],
+    ["AGX_MARKET_AUTO_ACCEPT_MS", "market_auto_accept_after_ms"],
+  ] as const) {
+    const raw = e(name);
+    if (!raw) continue;
+    const ms = Number(raw);
+    // At least a minute, at most 30 days: a deadline is a promise to both parties.
+    if (!Number.isInteger(ms) || ms < 60_000 || ms > 30 * 86_400_000) {
+      throw new ConfigError(`${name} must be 60000–2592000000 (1 min – 30 days)`);
+    }
+    out[field] = ms;
+  }
   const hookMs = e("AGX_WEBHOOK_TIMEOUT_MS");
   if (hookMs) {
     const ms = Number(hookMs);
@@ -379,6 +397,8 @@ export function loadConfig(
     idempotency_lock_ms: limits.idempotency_lock_ms,
     webhook_retry_schedule_ms: webhookLimits.retry_schedule_ms,
     webhook_timeout_ms: webhookLimits.request_timeout_ms,
+    market_review_start_after_ms: marketLimits.review_start_after_ms,
+    market_auto_accept_after_ms: marketLimits.auto_accept_after_ms,
   };
   const merged: Config = {
     ...defaults,

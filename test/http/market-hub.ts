@@ -57,7 +57,13 @@ export async function startMarketHub(options: {
     config: { outbound_allow_hosts: ["127.0.0.1"], ...options.config },
   });
   const base = hub.hub.ctx;
-  const parts = composeMarket(base, { checkUrl: outboundUrlCheck(base.config), ...options.market });
+  // As src/compose.ts composes the hub's market: deadlines from the config, unless overridden.
+  const parts = composeMarket(base, {
+    checkUrl: outboundUrlCheck(base.config),
+    review_start_after_ms: base.config.market_review_start_after_ms,
+    auto_accept_after_ms: base.config.market_auto_accept_after_ms,
+    ...options.market,
+  });
   const ctx: MarketRouteContext = { ...base, ...parts };
   const app = Fastify({
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
