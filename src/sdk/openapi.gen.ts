@@ -1267,6 +1267,25 @@ export interface Operations {
           hold_id: string | null;
           channel_id: string | null;
         } | null;
+        payment_instructions: {
+          pay_to: string | null;
+          amount: string;
+          amount_minor: string;
+          asset: string;
+          chains: Array<{
+            chain: string;
+            token: string | null;
+            escrow: string | null;
+            verified: boolean;
+          }>;
+          proof: {
+            method: string;
+            path: string;
+            body: unknown;
+          };
+          sender: string;
+          order_ref: string | null;
+        } | null;
         created_at: string;
         updated_at: string;
       }>;
@@ -1320,6 +1339,25 @@ export interface Operations {
         verification: string;
         hold_id: string | null;
         channel_id: string | null;
+      } | null;
+      payment_instructions: {
+        pay_to: string | null;
+        amount: string;
+        amount_minor: string;
+        asset: string;
+        chains: Array<{
+          chain: string;
+          token: string | null;
+          escrow: string | null;
+          verified: boolean;
+        }>;
+        proof: {
+          method: string;
+          path: string;
+          body: unknown;
+        };
+        sender: string;
+        order_ref: string | null;
       } | null;
       created_at: string;
       updated_at: string;
@@ -1404,6 +1442,25 @@ export interface Operations {
           hold_id: string | null;
           channel_id: string | null;
         } | null;
+        payment_instructions: {
+          pay_to: string | null;
+          amount: string;
+          amount_minor: string;
+          asset: string;
+          chains: Array<{
+            chain: string;
+            token: string | null;
+            escrow: string | null;
+            verified: boolean;
+          }>;
+          proof: {
+            method: string;
+            path: string;
+            body: unknown;
+          };
+          sender: string;
+          order_ref: string | null;
+        } | null;
         created_at: string;
         updated_at: string;
       };
@@ -1457,6 +1514,25 @@ export interface Operations {
           verification: string;
           hold_id: string | null;
           channel_id: string | null;
+        } | null;
+        payment_instructions: {
+          pay_to: string | null;
+          amount: string;
+          amount_minor: string;
+          asset: string;
+          chains: Array<{
+            chain: string;
+            token: string | null;
+            escrow: string | null;
+            verified: boolean;
+          }>;
+          proof: {
+            method: string;
+            path: string;
+            body: unknown;
+          };
+          sender: string;
+          order_ref: string | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -1515,6 +1591,25 @@ export interface Operations {
           hold_id: string | null;
           channel_id: string | null;
         } | null;
+        payment_instructions: {
+          pay_to: string | null;
+          amount: string;
+          amount_minor: string;
+          asset: string;
+          chains: Array<{
+            chain: string;
+            token: string | null;
+            escrow: string | null;
+            verified: boolean;
+          }>;
+          proof: {
+            method: string;
+            path: string;
+            body: unknown;
+          };
+          sender: string;
+          order_ref: string | null;
+        } | null;
         created_at: string;
         updated_at: string;
       };
@@ -1569,6 +1664,25 @@ export interface Operations {
           hold_id: string | null;
           channel_id: string | null;
         } | null;
+        payment_instructions: {
+          pay_to: string | null;
+          amount: string;
+          amount_minor: string;
+          asset: string;
+          chains: Array<{
+            chain: string;
+            token: string | null;
+            escrow: string | null;
+            verified: boolean;
+          }>;
+          proof: {
+            method: string;
+            path: string;
+            body: unknown;
+          };
+          sender: string;
+          order_ref: string | null;
+        } | null;
         created_at: string;
         updated_at: string;
       };
@@ -1618,6 +1732,25 @@ export interface Operations {
           verification: string;
           hold_id: string | null;
           channel_id: string | null;
+        } | null;
+        payment_instructions: {
+          pay_to: string | null;
+          amount: string;
+          amount_minor: string;
+          asset: string;
+          chains: Array<{
+            chain: string;
+            token: string | null;
+            escrow: string | null;
+            verified: boolean;
+          }>;
+          proof: {
+            method: string;
+            path: string;
+            body: unknown;
+          };
+          sender: string;
+          order_ref: string | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -1669,6 +1802,25 @@ export interface Operations {
           verification: string;
           hold_id: string | null;
           channel_id: string | null;
+        } | null;
+        payment_instructions: {
+          pay_to: string | null;
+          amount: string;
+          amount_minor: string;
+          asset: string;
+          chains: Array<{
+            chain: string;
+            token: string | null;
+            escrow: string | null;
+            verified: boolean;
+          }>;
+          proof: {
+            method: string;
+            path: string;
+            body: unknown;
+          };
+          sender: string;
+          order_ref: string | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -1728,6 +1880,25 @@ export interface Operations {
           hold_id: string | null;
           channel_id: string | null;
         } | null;
+        payment_instructions: {
+          pay_to: string | null;
+          amount: string;
+          amount_minor: string;
+          asset: string;
+          chains: Array<{
+            chain: string;
+            token: string | null;
+            escrow: string | null;
+            verified: boolean;
+          }>;
+          proof: {
+            method: string;
+            path: string;
+            body: unknown;
+          };
+          sender: string;
+          order_ref: string | null;
+        } | null;
         created_at: string;
         updated_at: string;
       };
@@ -1778,6 +1949,25 @@ export interface Operations {
           verification: string;
           hold_id: string | null;
           channel_id: string | null;
+        } | null;
+        payment_instructions: {
+          pay_to: string | null;
+          amount: string;
+          amount_minor: string;
+          asset: string;
+          chains: Array<{
+            chain: string;
+            token: string | null;
+            escrow: string | null;
+            verified: boolean;
+          }>;
+          proof: {
+            method: string;
+            path: string;
+            body: unknown;
+          };
+          sender: string;
+          order_ref: string | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -1830,6 +2020,25 @@ export interface Operations {
           hold_id: string | null;
           channel_id: string | null;
         } | null;
+        payment_instructions: {
+          pay_to: string | null;
+          amount: string;
+          amount_minor: string;
+          asset: string;
+          chains: Array<{
+            chain: string;
+            token: string | null;
+            escrow: string | null;
+            verified: boolean;
+          }>;
+          proof: {
+            method: string;
+            path: string;
+            body: unknown;
+          };
+          sender: string;
+          order_ref: string | null;
+        } | null;
         created_at: string;
         updated_at: string;
       };
@@ -1880,6 +2089,25 @@ export interface Operations {
           verification: string;
           hold_id: string | null;
           channel_id: string | null;
+        } | null;
+        payment_instructions: {
+          pay_to: string | null;
+          amount: string;
+          amount_minor: string;
+          asset: string;
+          chains: Array<{
+            chain: string;
+            token: string | null;
+            escrow: string | null;
+            verified: boolean;
+          }>;
+          proof: {
+            method: string;
+            path: string;
+            body: unknown;
+          };
+          sender: string;
+          order_ref: string | null;
         } | null;
         created_at: string;
         updated_at: string;

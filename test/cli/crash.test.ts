@@ -105,7 +105,9 @@ describe("a hub killed with SIGKILL in the middle of a paid call", () => {
       buyer.apiKey,
       { input: { text: "x" } },
     ).catch(() => null);
-    await providerReached;
+    // The call must reach the provider and hang there; an answer first says why it did not.
+    const early = await Promise.race([providerReached.then(() => null), inFlight]);
+    expect(early, `answered before reaching the provider: ${JSON.stringify(early)}`).toBeNull();
     first.child.kill("SIGKILL");
     await inFlight;
 

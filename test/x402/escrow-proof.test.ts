@@ -109,6 +109,26 @@ run("orders paid by an on-chain escrow lock, and mpp proofs", () => {
   const ledgerIsSound = async () =>
     expect(await h.ledgerOk()).toMatchObject({ ok: true, failures: [] });
 
+  it("tells the buyer where to lock: the escrow contract, the order reference and the proof route", async () => {
+    const c = need();
+    const key = await register("escrowinstructions");
+    const id = await order(key, "onchain-escrow");
+    const res = await call(key, `/api/v1/market/orders/${id}`, undefined, "GET");
+    const wire = (await res.json()) as {
+      payment_instructions: { chains: { chain: string }[] } & Record<string, unknown>;
+    };
+    expect(wire.payment_instructions).toMatchObject({
+      pay_to: null,
+      amount_minor: PRICE.toString(),
+      order_ref: orderRefOf(id),
+      proof: { path: `/api/v1/market/orders/${id}/payment/escrow-lock` },
+    });
+    expect(wire.payment_instructions.chains.find((x) => x.chain === c.network)).toMatchObject({
+      escrow: escrow.address,
+      verified: true,
+    });
+  });
+
   it("makes an order ready on a verified lock, once: the hash never pays another order", async () => {
     const c = need();
     const key = await register("escrowbuyer");

@@ -224,7 +224,28 @@ run("calls and orders paid with a transaction hash (wdk-usdt-transfer)", () => {
       rail: "wdk-usdt-transfer",
     });
     expect(created.status).toBe(201);
-    const id = ((await created.json()) as { id: string }).id;
+    const order = (await created.json()) as { id: string; payment_instructions: unknown };
+    const id = order.id;
+    // The order says where to send what, on which chains, and where the proof goes.
+    expect(order.payment_instructions).toMatchObject({
+      pay_to: c.accounts.payee.address,
+      amount: "0.050000",
+      amount_minor: PRICE.toString(),
+      asset: "USDC",
+      proof: {
+        method: "POST",
+        path: `/api/v1/market/orders/${id}/payment-proof`,
+        body: { proof: { tx_hash: "0x…", chain: "eip155:…" } },
+      },
+      order_ref: null,
+    });
+    const chains = (order.payment_instructions as { chains: { chain: string; token: string }[] })
+      .chains;
+    expect(chains.find((x) => x.chain === c.network)).toMatchObject({
+      token: c.token.toLowerCase(),
+      escrow: null,
+      verified: true,
+    });
     const intent = await call(key, `/api/v1/market/orders/${id}/payment-intent`);
     expect(await intent.json()).toMatchObject({
       order: { status: "payment_pending", rail: "wdk-usdt-transfer" },

@@ -1,6 +1,8 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import type { Executor } from "../../../db/db.ts";
+import { orderRefOf } from "../../../flows/escrow-proof.ts";
+import { txProofTermsOf } from "../../../flows/tx-proof.ts";
 import { scopeCovers } from "../../../identity/index.ts";
 import { isoOf } from "../../../kernel/clock.ts";
 import { Problem } from "../../../kernel/problem.ts";
@@ -39,9 +41,75 @@ export const OrderWire = Type.Object({
     }),
     Type.Null(),
   ]),
+  /** How to pay an order on a rail the buyer pays on chain itself; null on every other rail. */
+  payment_instructions: Type.Union([
+    Type.Object({
+      pay_to: Type.Union([Type.String(), Type.Null()]),
+      amount: Type.String(),
+      amount_minor: Type.String(),
+      asset: Type.String(),
+      /** Chains and token contracts the hub takes for this asset; `verified`: it has an RPC. */
+      chains: Type.Array(
+        Type.Object({
+          chain: Type.String(),
+          token: Type.Union([Type.String(), Type.Null()]),
+          escrow: Type.Union([Type.String(), Type.Null()]),
+          verified: Type.Boolean(),
+        }),
+      ),
+      /** Where the proof goes, its body, and who may send the money. */
+      proof: Type.Object({ method: Type.String(), path: Type.String(), body: Type.Unknown() }),
+      sender: Type.String(),
+      order_ref: Type.Union([Type.String(), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
   created_at: Type.String(),
   updated_at: Type.String(),
 });
+
+/**
+ * What a buyer needs to pay a `wdk-usdt-transfer` or `onchain-escrow` order on chain: where to
+ * send (the hub's address, or the configured escrow contract), how much, which chains and tokens
+ * the hub verifies, and where the proof goes. From the hub's configuration; no secret in it.
+ */
+function paymentInstructionsOf(ctx: AppContext, o: Order) {
+  if (o.rail !== "wdk-usdt-transfer" && o.rail !== "onchain-escrow") return null;
+  const terms = txProofTermsOf(ctx.config);
+  const escrow = o.rail === "onchain-escrow";
+  const chains = new Set<string>();
+  for (const key of Object.keys(terms.tokens)) {
+    const [chain, asset] = key.split("/");
+    if (chain && asset === o.asset) chains.add(chain);
+  }
+  if (escrow) for (const chain of Object.keys(ctx.config.evm_escrow)) chains.add(chain);
+  const money = moneyWire(ctx, o.amount_minor, o.asset);
+  return {
+    pay_to: escrow ? null : terms.pay_to,
+    amount: money.amount,
+    amount_minor: money.amount_minor,
+    asset: o.asset,
+    chains: [...chains].sort().map((chain) => ({
+      chain,
+      token: terms.tokens[`${chain}/${o.asset}`] ?? null,
+      escrow: escrow ? (ctx.config.evm_escrow[chain]?.address ?? null) : null,
+      verified: chain in terms.rpc_urls && (!escrow || chain in ctx.config.evm_escrow),
+    })),
+    proof: escrow
+      ? {
+          method: "POST",
+          path: `/api/v1/market/orders/${o.id}/payment/escrow-lock`,
+          body: { tx_hash: "0x…", chain: "eip155:…" },
+        }
+      : {
+          method: "POST",
+          path: `/api/v1/market/orders/${o.id}/payment-proof`,
+          body: { proof: { tx_hash: "0x…", chain: "eip155:…" } },
+        },
+    sender: "an address bound to the buyer's account (key bindings), or the paired agent's",
+    order_ref: escrow ? orderRefOf(o.id) : null,
+  };
+}
 
 export function orderWire(ctx: AppContext, o: Order, p: Payment | null) {
   const snap = o.service_snapshot as { name?: string; version?: string };
@@ -70,6 +138,7 @@ export function orderWire(ctx: AppContext, o: Order, p: Payment | null) {
           channel_id: p.channel_id,
         }
       : null,
+    payment_instructions: paymentInstructionsOf(ctx, o),
     created_at: isoOf(o.created_at_ms),
     updated_at: isoOf(o.updated_at_ms),
   };
