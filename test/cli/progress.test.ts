@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -68,9 +68,13 @@ describe("long work: pipelines and benchmarks with progress on stderr", () => {
   });
 
   it("runs a benchmark section in a child, streaming its table, with progress on stderr", async () => {
+    const results = mkdtempSync(join(tmpdir(), "agx-bench-results-"));
     const r = await agx(["bench", "receipts", "--scale", "0.01"], {
       PATH: process.env.PATH ?? "",
+      // Not bench/results/: that is the committed report of a full run.
+      BENCH_RESULTS_DIR: results,
     });
+    expect(existsSync(join(results, "latest.md"))).toBe(true);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^agx bench: receipts; BENCH_SCALE=0\.01\n/);
     expect(r.out).toMatch(/verify\s+\d+\s+\d+\s+\d/);
