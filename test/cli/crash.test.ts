@@ -72,19 +72,26 @@ describe("a hub killed with SIGKILL in the middle of a paid call", () => {
 
     const dataDir = mkdtempSync(join(tmpdir(), "agx-crash-"));
     const first = await start(dataDir);
-    const admin = /\n\s+(sk_agx_\S+)/.exec(first.out())?.[1] ?? "";
+    // The admin key is printed just after the "listening" line, in a write of its own.
+    let admin = "";
+    for (let i = 0; i < 400 && !admin; i++) {
+      admin = /\n\s+(sk_agx_\S+)/.exec(first.out())?.[1] ?? "";
+      if (!admin) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(admin, first.out()).toMatch(/^sk_agx_/);
     const seller = (
       await call(first.url, "POST", "/api/agents/register", undefined, { handle: "crashseller" })
     ).body;
     const buyer = (
       await call(first.url, "POST", "/api/agents/register", undefined, { handle: "crashbuyer" })
     ).body;
-    await call(first.url, "POST", "/api/v1/admin/deposits", admin, {
+    const deposited = await call(first.url, "POST", "/api/v1/admin/deposits", admin, {
       id: "dep-crash-1",
       owner_id: buyer.agent.id,
       amount: "1",
       asset: "USDC",
     });
+    expect(deposited.status, JSON.stringify(deposited.body)).toBe(201);
     const published = await call(first.url, "POST", "/api/v1/catalog/services", seller.apiKey, {
       name: "hangs-forever",
       version: "1.0.0",
