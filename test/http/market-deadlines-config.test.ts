@@ -31,6 +31,17 @@ describe("market deadlines from the hub's configuration", () => {
     }
   });
 
+  it("lets test mode (harnesses) go down to a second, and nothing below it", () => {
+    const test = { AGX_ENV: "test", AGX_MARKET_REVIEW_START_MS: "1000" };
+    expect(loadConfig({ env: test }).market_review_start_after_ms).toBe(1000);
+    expect(() => loadConfig({ env: { ...test, AGX_MARKET_REVIEW_START_MS: "999" } })).toThrow(
+      ConfigError,
+    );
+    expect(() =>
+      loadConfig({ env: { AGX_ENV: "development", AGX_MARKET_REVIEW_START_MS: "1000" } }),
+    ).toThrow(/1 min/);
+  });
+
   describe("with review after 1 h and acceptance 2 h later", () => {
     const clock = manualClock(Date.UTC(2026, 5, 1));
     let m: MarketHub;

@@ -37,6 +37,9 @@ const INVOKE = "/capabilities/builtin-text-stats-analyze/analyze@v1/invoke";
 
 const counted = new Map<string, number>();
 let statements = 0;
+/** Time spent inside better-sqlite3's synchronous statement calls (SQLite only), and in commits. */
+let sqlMs = 0;
+let commitMs = 0;
 function count(text: string) {
   statements++;
   trace?.push(text);
@@ -51,7 +54,14 @@ for (const m of ["run", "all", "get", "iterate"]) {
   const original = Statement[m] as (...a: unknown[]) => unknown;
   Statement[m] = function (this: { source: string }, ...a: unknown[]) {
     count(this.source);
-    return original.apply(this, a);
+    const t0 = performance.now();
+    try {
+      return original.apply(this, a);
+    } finally {
+      const ms = performance.now() - t0;
+      sqlMs += ms;
+      if (this.source === "commit") commitMs += ms;
+    }
   };
 }
 const pgQuery = pg.Client.prototype.query as (...a: unknown[]) => unknown;
@@ -114,6 +124,8 @@ async function measure(name: string, run: () => Promise<{ status: number }>) {
   for (let i = 0; i < 20; i++) await run();
   counted.clear();
   statements = 0;
+  sqlMs = 0;
+  commitMs = 0;
   const session = profDir ? new Session() : null;
   if (session) {
     session.connect();
@@ -139,7 +151,10 @@ async function measure(name: string, run: () => Promise<{ status: number }>) {
   const line =
     `${kind.padEnd(9)}${name.padEnd(14)}statements/call ${(statements / calls).toFixed(2)}` +
     `  cpu ms/call ${((cpu.user + cpu.system) / 1000 / calls).toFixed(3)}` +
-    `  wall ms/call ${(wall / calls).toFixed(3)}`;
+    `  wall ms/call ${(wall / calls).toFixed(3)}` +
+    (kind === "sqlite"
+      ? `  in sqlite ms/call ${(sqlMs / calls).toFixed(3)} (commit ${(commitMs / calls).toFixed(3)})`
+      : "");
   process.stdout.write(`${line}\n`);
   if (trace) for (const t of trace) process.stdout.write(`  > ${t.slice(0, 110)}\n`);
   if (showSql) {
