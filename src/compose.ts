@@ -7,6 +7,7 @@ import { createDelegation } from "./delegation/index.ts";
 import { createDpop } from "./dpop/index.ts";
 import { builtinAdapter, createExecutor, httpAdapter, runtimeAdapter } from "./execution/index.ts";
 import { createChannelFlows, TOPIC_CHANNEL_EXPIRE } from "./flows/channels.ts";
+import { escrowChainOf, TOPIC_ESCROW_ACTION } from "./flows/escrow-chain.ts";
 import { composeFederation } from "./flows/federation-compose.ts";
 import { createFulfilment } from "./flows/fulfil.ts";
 import { runtimeResolver } from "./flows/machine-runtime.ts";
@@ -348,6 +349,14 @@ export function marketHandlers(ctx: AppContext): Record<string, OutboxHandler> {
         throw error;
       }
     },
+    [TOPIC_ESCROW_ACTION]: escrowChainOf({
+      db: ctx.db,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      orders: ctx.orders,
+      fulfilment: ctx.fulfilment,
+      config: ctx.config,
+    }).handler,
     ...(ctx.x402
       ? {
           [TOPIC_X402_RECONCILE]: x402ReconcileHandler({

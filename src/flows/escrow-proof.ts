@@ -34,6 +34,10 @@ import { claimProofTx, provenSenders, type TxPaymentProof, txProofTermsOf } from
  * hash is claimed for the order for ever, in the transaction that marks it paid (`rpc`). The
  * money stays in the contract, so nothing moves on the hub's ledger. Without a configured escrow
  * the proof is only `recorded`, visibly unverified, as offchain-record proofs are.
+ *
+ * An arbitrated escrow (its lock event also names `address payee`; ABI in docs/rails.md) is one
+ * the hub releases and refunds on chain as its arbiter (src/flows/escrow-chain.ts): its payee
+ * must be an address the provider proved it controls, and the proof is kept `arbitrated`.
  */
 
 /** An escrow-lock proof as clients send it. */
@@ -76,6 +80,8 @@ export interface VerifiedEscrowLock {
   token: Hex;
   amount_raw: bigint;
   order_ref: Hex;
+  /** The arbitrated escrow's payee (a provider's address), when the lock event names one. */
+  payee: Hex | null;
   block_number: bigint;
   log_index: number;
   confirmations: bigint;
@@ -99,6 +105,7 @@ interface LockArgs {
   payer: Hex;
   token: Hex;
   amount: bigint;
+  payee?: Hex;
 }
 
 /** Escrow-lock proofs for onchain-escrow orders. */
@@ -140,6 +147,30 @@ export function createEscrowProofs(deps: EscrowProofDeps) {
       );
     }
     return inToken;
+  }
+
+  /**
+   * An arbitrated escrow's payee, which must be an address the provider proved it controls
+   * (the hub releases to it); null for a lock event without a payee.
+   */
+  async function checkedPayee(
+    ex: Executor,
+    event: AbiEvent,
+    order: Order,
+    payee: Hex | undefined,
+    tx_hash: string,
+  ): Promise<Hex | null> {
+    if (!event.inputs.some((i) => i.name === "payee" && i.type === "address")) return null;
+    const provider = await provenSenders(ex, deps.machines, order.provider_id, null);
+    if (!payee || !provider.some((a) => isAddressEqual(a, payee))) {
+      throw new Problem(
+        orderProblems.PAYMENT_PROOF_INVALID,
+        `${tx_hash} locks for payee ${payee}, which is not an address the provider proved it ` +
+          "controls; lock again for one of the provider's bound addresses",
+        { extensions: { tx_hash, payee } },
+      );
+    }
+    return getAddress(payee);
   }
 
   /**
@@ -188,12 +219,14 @@ export function createEscrowProofs(deps: EscrowProofDeps) {
         { extensions: { tx_hash, payer } },
       );
     }
+    const payee = await checkedPayee(ex, escrow.event, order, lock.args.payee, tx_hash);
     const verified: VerifiedEscrowLock = {
       escrow_address: escrow.address,
       payer: getAddress(lock.args.payer),
       token,
       amount_raw: lock.args.amount,
       order_ref: orderRefOf(order.id),
+      payee,
       block_number: receipt.blockNumber,
       log_index: lock.log_index,
       confirmations,
@@ -241,6 +274,7 @@ export function createEscrowProofs(deps: EscrowProofDeps) {
               token: check.verified.token,
               amount_raw: check.verified.amount_raw.toString(),
               order_ref: check.verified.order_ref,
+              ...(check.verified.payee ? { arbitrated: true, payee: check.verified.payee } : {}),
               block_number: check.verified.block_number.toString(),
               log_index: check.verified.log_index,
               confirmations: check.verified.confirmations.toString(),

@@ -11,6 +11,8 @@ import {
   type Run,
 } from "../orders/index.ts";
 import type { ChainCursor, StoredReceipt } from "../receipts/index.ts";
+import type { Hex } from "../x402/index.ts";
+import { escrowStep } from "./escrow-chain.ts";
 import {
   type PurchaseDeps,
   type Purchases,
@@ -27,6 +29,8 @@ import {
 export interface Known {
   payment?: Payment;
   chain?: ChainCursor;
+  /** The mined release or refund of an arbitrated on-chain escrow (src/flows/escrow-chain.ts). */
+  escrow_tx?: Hex;
 }
 
 export interface ExecutionReport {
@@ -57,7 +61,15 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
     ) {
       return null;
     }
-    const released = await orders.paymentTransition(tx, payment, "release", actor);
+    // Money in an arbitrated escrow contract moves on chain first; the payment follows it.
+    const step = await escrowStep(
+      tx,
+      deps,
+      { order, payment, action: "release", actor },
+      known.escrow_tx,
+    );
+    if (step.kind === "requested") return null;
+    const released = await orders.paymentTransition(tx, payment, "release", actor, step.patch);
     const r = await purchases.receipt(
       tx,
       order,
@@ -83,7 +95,12 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
       !["intent_created", "held", "frozen", "release_pending"].includes(payment.status)
     )
       return null;
-    const refunded = await orders.paymentTransition(tx, payment, "refund", actor);
+    const step =
+      payment.status === "intent_created"
+        ? ({ kind: "ledger", patch: {} } as const)
+        : await escrowStep(tx, deps, { order, payment, action: "refund", actor }, known.escrow_tx);
+    if (step.kind === "requested") return null;
+    const refunded = await orders.paymentTransition(tx, payment, "refund", actor, step.patch);
     if (order.pairing_id !== null) await deps.delegation.releaseSpend(tx, order.id, clock.now_ms());
     const r =
       payment.status === "intent_created"

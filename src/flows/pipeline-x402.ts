@@ -4,15 +4,19 @@ import { canonicalJson, sha256Hex } from "../kernel/json.ts";
 import type { Logger } from "../kernel/logger.ts";
 import { Problem } from "../kernel/problem.ts";
 import { type Ledger, transferProblem } from "../ledger/index.ts";
-import type { PipelineJob, PipelineNode } from "../pipelines/index.ts";
+import type { Outbox } from "../outbox/index.ts";
+import { issueJobToken, type PipelineJob, type PipelineNode } from "../pipelines/index.ts";
 import {
   authorizationOf,
+  type ChainClients,
   caip2Of,
   claimTx,
   type VerifiedPayment,
   x402Problems,
 } from "../x402/index.ts";
 import type { PipelineFlows, PipelineRequest, ResolvedCapability } from "./pipeline.ts";
+import { voidAdvance } from "./pipeline-x402-reconcile.ts";
+import { headOf, schedulePendingSettlement } from "./x402-reconcile.ts";
 
 export interface X402PipelineDeps {
   db: Database;
@@ -20,6 +24,10 @@ export interface X402PipelineDeps {
   clock: Clock;
   logger: Logger;
   flows: Pick<PipelineFlows, "submit" | "run" | "wait" | "view">;
+  /** Schedules the reconciliation of a settlement whose outcome is unknown. */
+  outbox: Pick<Outbox, "enqueue">;
+  /** The chain's RPC, when known: bounds the later search for a pending settlement. */
+  chains?: ChainClients;
   /** The ledger asset the token is booked as. */
   asset: string;
 }
@@ -39,8 +47,12 @@ const WAIT_MS_MAX = 5 * 60 * 1000;
  * the authorization simply expires. A job that delivered is settled once (the whole authorized
  * amount; what it did not spend was refunded into the payer's hub balance when it ended), and the
  * settlement's transaction is claimed for the job so it cannot be proven again as a deposit.
- * A settlement that fails withdraws what is left of the advance (X402_SETTLEMENT_FAILED); an
- * unknown outcome is X402_SETTLEMENT_PENDING, never broadcast again.
+ * A settlement that fails undoes the advance (X402_SETTLEMENT_FAILED); an unknown outcome is
+ * X402_SETTLEMENT_PENDING, never broadcast again, and reconciled from the chain later (settled
+ * once, or the advance undone once the authorization expired unused).
+ *
+ * A key-less payer (`issue_job_token`) gets a job access token in the same transaction as the
+ * job; it is returned here once (for the 202 or the pending problem) and kept only hashed.
  */
 export async function runPipelineWithX402(
   deps: X402PipelineDeps,
@@ -48,15 +60,20 @@ export async function runPipelineWithX402(
     request: PipelineRequest;
     payment: VerifiedPayment;
     resolve: (tx: Tx, node: PipelineNode) => Promise<ResolvedCapability>;
+    /** The payer has no key: issue a token to follow the job with. */
+    issue_job_token?: boolean;
   },
 ): Promise<{
   job_id: string;
   page: Awaited<ReturnType<PipelineFlows["view"]>>["page"];
   headers: Record<string, string>;
+  /** The job's access token (shown this once), for a key-less payer. */
+  job_token: string | null;
 }> {
   const { payment, request } = spec;
   const advance_id = `x402adv:${sha256Hex(canonicalJson(payment.payload)).slice(0, 48)}`;
   let job: PipelineJob;
+  let job_token: string | null = null;
   try {
     job = await deps.db.transaction(async (tx) => {
       const d = await deps.ledger.deposit(tx, {
@@ -82,6 +99,9 @@ export async function runPipelineWithX402(
           "the payment does not match the pipeline's quote",
         );
       }
+      if (spec.issue_job_token) {
+        job_token = await issueJobToken(tx, made.job, deps.clock.now_ms());
+      }
       return made.job;
     });
   } catch (error) {
@@ -95,7 +115,7 @@ export async function runPipelineWithX402(
   const delivered = now.status === "running" || (now.spent_minor ?? 0n) > 0n;
   if (!delivered && (await withdrawAdvance(deps, now, advance_id, "all"))) {
     await payment.cancel();
-    return { job_id: job.id, page, headers: {} };
+    return { job_id: job.id, page, headers: {}, job_token };
   }
 
   const settled = await payment.settle({ result: page.result ?? null });
@@ -112,20 +132,35 @@ export async function runPipelineWithX402(
         deps.logger.error({ job_id: job.id, claim }, "x402 settlement already claimed");
       }
     });
-    return { job_id: job.id, page, headers: settled.headers };
+    return { job_id: job.id, page, headers: settled.headers, job_token };
   }
+  const extensions = { job_id: job.id, ...(job_token ? { job_token } : {}) };
   if (settled.status === "failed") {
     await withdrawAdvance(deps, now, advance_id, "what_is_left");
     throw new Problem(
       x402Problems.X402_SETTLEMENT_FAILED,
       `the payment could not be settled (${settled.response.errorReason ?? "unknown"})`,
-      { headers: settled.headers, extensions: { job_id: job.id } },
+      { headers: settled.headers, extensions },
     );
   }
+  // Until the chain says how it ended the advance stays; the reconciler (x402-reconcile.ts)
+  // claims the settlement once, or undoes the advance once the authorization expired unused.
+  const from_block = await headOf(deps.chains, caip2Of(settled.response.network));
+  await deps.db.transaction((tx) =>
+    schedulePendingSettlement(tx, deps, {
+      order_id: job.id,
+      buyer_id: job.owner_id,
+      payment,
+      settlement: settled.response,
+      from_block,
+      subject: "pipeline",
+      advance_id,
+    }),
+  );
   throw new Problem(
     x402Problems.X402_SETTLEMENT_PENDING,
     "the settlement was broadcast but not confirmed in time; it will not be sent again",
-    { headers: settled.headers, extensions: { job_id: job.id } },
+    { headers: settled.headers, extensions },
   );
 }
 
@@ -138,9 +173,9 @@ function waitMsOf(clock: Clock, payment: VerifiedPayment): number {
 }
 
 /**
- * Takes the unsettled advance back out of the payer's balance (`all`, or `what_is_left` after
- * the job spent some of it). False when `all` is no longer there (the payer used the refund
- * meanwhile): then the payment is settled instead.
+ * Takes the unsettled advance back out of the payer's balance (`all`), or undoes it after the
+ * job spent some of it (`what_is_left`: see voidAdvance). False when `all` is no longer there
+ * (the payer used the refund meanwhile): then the payment is settled instead.
  */
 async function withdrawAdvance(
   deps: X402PipelineDeps,
@@ -149,27 +184,31 @@ async function withdrawAdvance(
   how: "all" | "what_is_left",
 ): Promise<boolean> {
   return deps.db.transaction(async (tx) => {
+    if (how === "what_is_left") {
+      await voidAdvance(tx, deps.ledger, {
+        owner_id: job.owner_id,
+        asset: job.asset,
+        advance_id,
+        amount_minor: job.quoted_minor,
+        job_id: job.id,
+      });
+      return true;
+    }
     const account = await deps.ledger.openAccount(tx, {
       owner_id: job.owner_id,
       asset: job.asset,
       kind: "available",
     });
-    // Never more than was advanced, nor (after spending) more than is left of it.
-    let amount_minor = job.quoted_minor;
-    if (how === "what_is_left" && account.available_minor < amount_minor) {
-      amount_minor = account.available_minor;
-    }
-    if (amount_minor === 0n) return how === "what_is_left";
+    // All of it or nothing: a partial void would leave the payment half settled.
+    if (account.available_minor < job.quoted_minor) return false;
     const r = await deps.ledger.withdraw(tx, {
       id: `${advance_id}.v`,
       owner_id: job.owner_id,
-      amount_minor,
+      amount_minor: job.quoted_minor,
       asset: job.asset,
       code: "x402_advance_void",
       metadata: { job_id: job.id },
     });
-    if (r.result === "created" || r.result === "exists") return true;
-    if (how === "all") return false;
-    throw transferProblem(r);
+    return r.result === "created" || r.result === "exists";
   });
 }

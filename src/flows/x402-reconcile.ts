@@ -22,6 +22,7 @@ import {
   x402Problems,
 } from "../x402/index.ts";
 import type { Fulfilment } from "./fulfil.ts";
+import { reconcilePipelinePayment } from "./pipeline-x402-reconcile.ts";
 import { holdFunds } from "./settle.ts";
 import type { WebhookFlows } from "./webhooks.ts";
 import { bookX402Payment } from "./x402.ts";
@@ -109,7 +110,8 @@ export async function headOf(chains: ChainClients | undefined, network: string):
 
 /**
  * Remembers a settlement whose outcome is unknown and schedules its reconciliation, in the
- * caller's transaction (the one that keeps the order from auto-confirming).
+ * caller's transaction (the one that keeps the order from auto-confirming). A pipeline's
+ * payment passes `subject: "pipeline"`, the job's id as `order_id` and its ledger advance.
  */
 export async function schedulePendingSettlement(
   tx: Tx,
@@ -120,6 +122,8 @@ export async function schedulePendingSettlement(
     payment: VerifiedPayment;
     settlement: SettleResponse;
     from_block: bigint;
+    subject?: "order" | "pipeline";
+    advance_id?: string;
   },
 ): Promise<void> {
   const auth = authorizationOf(spec.payment.payload);
@@ -131,6 +135,8 @@ export async function schedulePendingSettlement(
     ? (spec.settlement.transaction as Hex)
     : null;
   await insertPendingSettlement(tx, {
+    subject: spec.subject ?? "order",
+    advance_id: spec.advance_id ?? null,
     order_id: spec.order_id,
     buyer_id: spec.buyer_id,
     network: caip2Of(spec.payment.network),
@@ -171,7 +177,8 @@ export type Reconciled =
  * authorization used (by our broadcast, mined late) books the payment once, as a timely
  * settlement would have; unused past `validBefore` it can never move money, so the order is
  * refunded (the buyer never got the result: it was answered X402_SETTLEMENT_PENDING). Both
- * ends are guarded on the pending row, so concurrent or repeated runs act once.
+ * ends are guarded on the pending row, so concurrent or repeated runs act once. A pipeline's
+ * payment ends in src/flows/pipeline-x402-reconcile.ts (claimed, or its advance undone).
  */
 export async function reconcileX402Settlement(
   deps: ReconcileDeps,
@@ -181,6 +188,12 @@ export async function reconcileX402Settlement(
   if (p?.state !== "pending") return { outcome: "done" };
   const seen = await deps.reader.outcomeOf(p);
   const now_ms = deps.clock.now_ms();
+  if (p.subject === "pipeline" && (seen.kind === "used" || seen.kind === "expired")) {
+    const r = await reconcilePipelinePayment(deps, p, seen);
+    if (r.outcome !== "job_running") return r;
+    const reason = "the authorization expired unused; the job is still running";
+    return { outcome: "waiting", reason, retry_at_ms: now_ms + RECONCILE_INTERVAL_MS };
+  }
   if (seen.kind === "used") {
     const settlement: SettleResponse = {
       success: true,

@@ -8,6 +8,12 @@ export {
   topologicalOrder,
 } from "./dag.ts";
 export { type EventSource, jobEvents, sseFrame } from "./events.ts";
+export {
+  issueJobToken,
+  JOB_TOKEN_HEADER,
+  JOB_TOKEN_PREFIX,
+  ownerByJobToken,
+} from "./job-tokens.ts";
 export { pipelineLimits } from "./limits.ts";
 export { isFinished, nextStepStatus, type StepEvent, stepTransitions } from "./machine.ts";
 export { pipelineMigrations } from "./migrations.ts";

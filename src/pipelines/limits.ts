@@ -30,6 +30,10 @@ export const pipelineLimits = {
   events_poll_interval_ms: 100,
   events_keepalive_interval_ms: 15_000,
   events_stream_ms_max: 5 * 60 * 1000,
+  /** A job access token (key-less x402 payers) lives this long past the job's deadline. */
+  job_token_ttl_after_deadline_ms: 24 * 60 * 60 * 1000,
+  /** Random bytes of a job access token (≥ 16: 128 bits). */
+  job_token_bytes: 32,
   /** Events one read of a job's log returns (a job writes at most 2 per node plus 1). */
   events_page_max: 100,
 } as const;

@@ -70,4 +70,16 @@ export const pipelineMigrations: Record<string, AgxMigration> = {
         .execute();
     },
   },
+  "1942_pipeline_job_tokens": {
+    async up(db) {
+      // Access tokens of jobs paid by a key-less x402 payer: only their hash is kept.
+      await db.schema
+        .createTable("pipeline_job_tokens")
+        .addColumn("job_id", "text", (c) => c.primaryKey())
+        .addColumn("token_sha256", "text", (c) => c.notNull())
+        .addColumn("expires_at_ms", "bigint", (c) => c.notNull())
+        .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -72,6 +72,12 @@ interface Tables {
   pipeline_jobs: JobRow;
   pipeline_steps: StepRow;
   pipeline_events: EventRow;
+  pipeline_job_tokens: {
+    job_id: string;
+    token_sha256: string;
+    expires_at_ms: Int;
+    created_at_ms: Int;
+  };
 }
 
 const q = (ex: Executor) => tablesOf<Tables>(ex);
@@ -389,4 +395,29 @@ export async function eventsAfter(
     data: JSON.parse(r.data_json) as Record<string, unknown>,
     at_ms: num(r.at_ms),
   }));
+}
+
+/** Keeps the hash of a job's access token (one per job; a second is ignored). */
+export async function insertJobToken(
+  ex: Executor,
+  t: { job_id: string; token_sha256: string; expires_at_ms: number; created_at_ms: number },
+): Promise<void> {
+  await q(ex)
+    .insertInto("pipeline_job_tokens")
+    .values(t)
+    .onConflict((oc) => oc.column("job_id").doNothing())
+    .execute();
+}
+
+/** The hash of a job's access token and when it expires, or null. */
+export async function jobTokenOf(
+  ex: Executor,
+  job_id: string,
+): Promise<{ token_sha256: string; expires_at_ms: number } | null> {
+  const r = await q(ex)
+    .selectFrom("pipeline_job_tokens")
+    .select(["token_sha256", "expires_at_ms"])
+    .where("job_id", "=", job_id)
+    .executeTakeFirst();
+  return r ? { token_sha256: r.token_sha256, expires_at_ms: num(r.expires_at_ms) } : null;
 }

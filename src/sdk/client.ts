@@ -315,8 +315,11 @@ export class AgxClient {
     return { status: res.status, body: res.body };
   }
 
-  job(job_id: string) {
-    return this.json<PipelineJob>("GET", `/ai-market/jobs/${seg(job_id)}`);
+  /** A job; a key-less x402 payer passes its `job_token` (from the 202) instead of a key. */
+  job(job_id: string, call: CallOptions & { job_token?: string } = {}) {
+    const { job_token, ...rest } = call;
+    const headers = { ...rest.headers, ...(job_token ? { "x-agx-job-token": job_token } : {}) };
+    return this.json<PipelineJob>("GET", `/ai-market/jobs/${seg(job_id)}`, { ...rest, headers });
   }
 
   // market (Pact-compatible listings, negotiations and order events)

@@ -201,11 +201,14 @@ async function runToEnd(
   const first = await client.runPipeline(body);
   if (first.status === 200) return first.body as unknown as PipelineResult;
   const job_id = first.body.job_id;
+  // Paid by x402 without a key, the 202 carries the job's access token: the only way to read it.
+  const job_token = (first.body as { job_token?: unknown }).job_token;
+  const call = typeof job_token === "string" ? { job_token } : {};
   say(`pipeline ${job_id} is running`);
   const started = Date.now();
   while (Date.now() - started < PLAN_WAIT_MS_MAX) {
     await sleep(POLL_MS);
-    const page: PipelineJob & { result?: unknown } = await client.job(job_id);
+    const page: PipelineJob & { result?: unknown } = await client.job(job_id, call);
     if (page.result) return page.result as PipelineResult;
     say(`pipeline ${job_id}: ${page.status}`);
   }

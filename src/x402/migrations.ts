@@ -68,4 +68,36 @@ export const x402Migrations: Record<string, AgxMigration> = {
         .execute();
     },
   },
+  "1940_x402_reconcile_pipelines": {
+    async up(db) {
+      // A pending settlement pays an order or a pipeline job (whose advance is undone if unpaid).
+      await db.schema
+        .alterTable("x402_reconciliations")
+        .addColumn("subject", "text", (c) => c.notNull().defaultTo("order"))
+        .execute();
+      await db.schema.alterTable("x402_reconciliations").addColumn("advance_id", "text").execute();
+    },
+  },
+  "1941_x402_escrow_actions": {
+    async up(db) {
+      // On-chain escrow releases and refunds the hub (the arbiter) sends, until mined.
+      await db.schema
+        .createTable("x402_escrow_actions")
+        .addColumn("order_id", "text", (c) => c.primaryKey())
+        .addColumn("action", "text", (c) => c.notNull())
+        .addColumn("chain", "text", (c) => c.notNull())
+        .addColumn("escrow_address", "text", (c) => c.notNull())
+        .addColumn("order_ref", "text", (c) => c.notNull())
+        .addColumn("actor_id", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("tx_hash", "text")
+        .addColumn("error_code", "text")
+        .addColumn("error", "text")
+        .addColumn("attempts", "integer", (c) => c.notNull())
+        .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+        .addColumn("updated_at_ms", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -17,7 +17,11 @@ import type { AnyPaymentPayload, Hex } from "./model.ts";
  * event), so reconciling can book a payment once or release it, never settle it twice.
  */
 export interface PendingSettlement {
+  /** What the payment paid for: an order (`order_id`), or a pipeline job (its id in `order_id`). */
+  subject: "order" | "pipeline";
+  /** The order's id, or the pipeline job's. */
   order_id: string;
+  /** The buyer, or the job's owner. */
   buyer_id: string;
   /** CAIP-2. */
   network: string;
@@ -34,6 +38,8 @@ export interface PendingSettlement {
   from_block: bigint;
   payment_id: string | null;
   payload_sha256: string | null;
+  /** A pipeline's ledger advance (the deposit made before settling), undone if never paid. */
+  advance_id: string | null;
   state: "pending" | "settled" | "released";
   created_at_ms: number;
 }
@@ -54,6 +60,8 @@ interface Tables {
     from_block: string;
     payment_id: string | null;
     payload_sha256: string | null;
+    subject: string;
+    advance_id: string | null;
     state: string;
     created_at_ms: Int;
     updated_at_ms: Int;
@@ -71,15 +79,18 @@ export function authorizationOf(
   return { from: a.from as Hex, nonce: a.nonce as Hex, valid_before: BigInt(a.validBefore) };
 }
 
-/** Records a pending settlement (once per order; a second record is ignored). */
+/** Records a pending settlement (once per order or job; a second record is ignored). */
 export async function insertPendingSettlement(
   ex: Executor,
-  p: Omit<PendingSettlement, "state">,
+  p: Omit<PendingSettlement, "state" | "subject" | "advance_id"> &
+    Partial<Pick<PendingSettlement, "subject" | "advance_id">>,
 ): Promise<void> {
   await q(ex)
     .insertInto("x402_reconciliations")
     .values({
       ...p,
+      subject: p.subject ?? "order",
+      advance_id: p.advance_id ?? null,
       token: p.token.toLowerCase(),
       pay_to: p.pay_to.toLowerCase(),
       authorizer: p.authorizer.toLowerCase(),
@@ -115,6 +126,8 @@ export async function getPendingSettlement(
     amount_atomic: BigInt(r.amount_atomic),
     tx_hash: r.tx_hash as Hex | null,
     from_block: BigInt(r.from_block),
+    subject: r.subject === "pipeline" ? "pipeline" : "order",
+    advance_id: r.advance_id ?? null,
     state: r.state as PendingSettlement["state"],
     created_at_ms: Number(r.created_at_ms),
   };

@@ -18,6 +18,8 @@ export interface X402Hub {
   providerCalls: () => number;
   /** Makes the provider answer 500 (true) or the answer again (false). */
   setFailing(on: boolean): void;
+  /** Makes the provider take this long to answer (0: at once). */
+  setDelayMs(ms: number): void;
   ledgerOk(): Promise<{ ok: boolean; failures: unknown[] }>;
   close(): Promise<void>;
 }
@@ -35,12 +37,16 @@ export async function startX402Hub(
 ): Promise<X402Hub> {
   let calls = 0;
   let failing = false;
+  let delay_ms = 0;
   const provider: Server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
       calls++;
       if (failing) return res.writeHead(500).end("down");
-      res.writeHead(200, { "content-type": "application/json" }).end('{"result":{"n":42}}');
+      const answer = () =>
+        res.writeHead(200, { "content-type": "application/json" }).end('{"result":{"n":42}}');
+      if (delay_ms > 0) setTimeout(answer, delay_ms);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => provider.listen(0, "127.0.0.1", resolve));
@@ -97,6 +103,9 @@ export async function startX402Hub(
     providerCalls: () => calls,
     setFailing: (on) => {
       failing = on;
+    },
+    setDelayMs: (ms) => {
+      delay_ms = ms;
     },
     async ledgerOk() {
       const v = await fetch(`${url}/api/v1/admin/ledger/verify`, {

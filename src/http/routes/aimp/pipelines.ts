@@ -4,13 +4,26 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Executor } from "../../../db/db.ts";
 import type { PipelineRequest } from "../../../flows/pipeline.ts";
 import { runPipelineWithX402 } from "../../../flows/pipeline-x402.ts";
+import { txProofTermsOf } from "../../../flows/tx-proof.ts";
 import { addressOwnerId } from "../../../flows/x402.ts";
 import { scopeCovers } from "../../../identity/index.ts";
 import { decimalToMinor, minorToDecimal } from "../../../kernel/money.ts";
 import { isProblem, Problem } from "../../../kernel/problem.ts";
 import { kernelProblems } from "../../../kernel/problems.ts";
-import { type PipelineNode, pipelineLimits, pipelineProblems } from "../../../pipelines/index.ts";
-import { challengeProblem, type GateRequest, x402Problems } from "../../../x402/index.ts";
+import {
+  JOB_TOKEN_HEADER,
+  ownerByJobToken,
+  type PipelineNode,
+  pipelineLimits,
+  pipelineProblems,
+} from "../../../pipelines/index.ts";
+import {
+  type ChainClients,
+  challengeProblem,
+  createChainClients,
+  type GateRequest,
+  x402Problems,
+} from "../../../x402/index.ts";
 import type { App } from "../../app.ts";
 import { callerOf } from "../../auth.ts";
 import type { AppContext, HubX402 } from "../../context.ts";
@@ -62,6 +75,38 @@ export const PipelineBody = Type.Object(
 );
 
 const JobParams = Type.Object({ id: Type.String({ pattern: "^job_[0-9a-z]{26}$" }) });
+const JobHeaders = Type.Object({
+  [JOB_TOKEN_HEADER]: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description:
+        "The job's access token (`jt_agx_…`), given once to a key-less x402 payer in the 202 " +
+        "(`job_token`); instead of an API key, it reads this job and nothing else",
+    }),
+  ),
+});
+
+/**
+ * Who may read job `id`: the caller's principal (its key), or, without a key, the owner the
+ * job's access token names. No credential is 401; a wrong or expired token is the job's 404.
+ */
+async function jobOwnerOf(ctx: AppContext, request: FastifyRequest, id: string): Promise<string> {
+  if (request.caller) return request.caller.principal.id;
+  const token = request.headers[JOB_TOKEN_HEADER];
+  if (typeof token !== "string") {
+    throw new Problem(
+      kernelProblems.UNAUTHENTICATED,
+      `send Authorization: Bearer <api key>, or ${JOB_TOKEN_HEADER}: <the job's token>`,
+      { headers: { "www-authenticate": 'Bearer realm="agx"' } },
+    );
+  }
+  const owner = await ownerByJobToken(ctx.db.kysely, id, token, ctx.clock.now_ms());
+  if (owner === null) {
+    throw new Problem(pipelineProblems.PIPELINE_JOB_NOT_FOUND, `no pipeline job ${id} of yours`);
+  }
+  return owner;
+}
 
 /**
  * AIMP pipelines: a DAG of paid capability calls, priced and funded before it starts, run as a
@@ -70,6 +115,7 @@ const JobParams = Type.Object({ id: Type.String({ pattern: "^job_[0-9a-z]{26}$" 
  * respond-async`) answer 202 with the job.
  */
 export default function aimpPipelines(app: App, ctx: AppContext) {
+  const chains = createChainClients({ rpc_urls: txProofTermsOf(ctx.config).rpc_urls });
   app.post(
     "/ai-market/pipelines",
     {
@@ -86,7 +132,9 @@ export default function aimpPipelines(app: App, ctx: AppContext) {
           "hub takes x402, a pipeline priced in its token can instead be paid with " +
           "PAYMENT-SIGNATURE (v2) or X-PAYMENT (v1), with or without a key: unpaid, it answers " +
           "402 with PAYMENT-REQUIRED; paid, it runs to its end, is settled only when a step " +
-          "delivered, and answers PAYMENT-RESPONSE.",
+          "delivered, and answers PAYMENT-RESPONSE. Paid without a key, a 202 (or a 504 " +
+          "X402_SETTLEMENT_PENDING) carries `job_token`, shown once: send it as " +
+          `\`${JOB_TOKEN_HEADER}\` to read the job.`,
         tags: ["ai-market"],
         operationId: "runPipeline",
         security: [{ apiKey: [] }, {}],
@@ -114,7 +162,7 @@ export default function aimpPipelines(app: App, ctx: AppContext) {
         !b.channel_id &&
         (request.headers["payment-signature"] ?? request.headers["x-payment"]) !== undefined;
       if (x && (!caller || paying)) {
-        const paid = await withX402(ctx, request, reply, x, b);
+        const paid = await withX402(ctx, request, reply, { x, chains }, b);
         if (paid !== NOT_X402) return paid;
       }
       try {
@@ -145,47 +193,52 @@ export default function aimpPipelines(app: App, ctx: AppContext) {
   app.get(
     "/ai-market/jobs/:id",
     {
-      config: { access: "read" },
+      // A key, or (for a key-less x402 payer) the job's access token: checked by jobOwnerOf.
+      config: { access: "public" },
       schema: {
         summary: "Get a pipeline job: status, progress, steps, and the result once it ended",
+        description:
+          "With the key of the job's owner, or with the job's access token in " +
+          `\`${JOB_TOKEN_HEADER}\` (a pipeline paid with x402 without a key answers 202 with ` +
+          "`job_token`, shown once). No credential is 401; a wrong or expired token is 404.",
         tags: ["ai-market"],
         operationId: "getPipelineJob",
-        security: [{ apiKey: [] }],
+        security: [{ apiKey: [] }, {}],
         params: JobParams,
+        headers: JobHeaders,
       },
     },
-    async (request) =>
-      (
-        await ctx.pipelineFlows.view(
-          ctx.db.kysely,
-          request.params.id,
-          callerOf(request).principal.id,
-        )
-      ).page,
+    async (request) => {
+      const owner_id = await jobOwnerOf(ctx, request, request.params.id);
+      return (await ctx.pipelineFlows.view(ctx.db.kysely, request.params.id, owner_id)).page;
+    },
   );
 
   app.get(
     "/ai-market/jobs/:id/events",
     {
-      config: { access: "read" },
+      config: { access: "public" },
       schema: {
         summary: "Follow a pipeline job as Server-Sent Events (text/event-stream)",
         description:
           "Events `step.started`, `step.finished` and `pipeline.completed` (with the result); " +
-          "each has an id, so a client resumes with `Last-Event-ID`.",
+          "each has an id, so a client resumes with `Last-Event-ID`. Authorized as " +
+          "`GET /ai-market/jobs/{id}`: the owner's key or the job's access token.",
         tags: ["ai-market"],
         operationId: "streamPipelineJob",
-        security: [{ apiKey: [] }],
+        security: [{ apiKey: [] }, {}],
         params: JobParams,
+        headers: JobHeaders,
       },
     },
     async (request, reply) => {
       const last = String(request.headers["last-event-id"] ?? "");
       const after = /^[0-9]{1,9}$/.test(last) ? Number(last) : 0;
+      const owner_id = await jobOwnerOf(ctx, request, request.params.id);
       const frames = await ctx.pipelineFlows.events(
         ctx.db.kysely,
         request.params.id,
-        callerOf(request).principal.id,
+        owner_id,
         after,
       );
       return reply
@@ -228,15 +281,19 @@ function accepted(
   reply: FastifyReply,
   page: Awaited<ReturnType<AppContext["pipelineFlows"]["view"]>>["page"],
   async: boolean,
+  job_token: string | null = null,
 ) {
   reply.code(202).header("location", page.links.self);
   if (async) reply.header("preference-applied", "respond-async");
+  // The token is a secret shown once: the answer must not be kept by any cache.
+  if (job_token) reply.header("cache-control", "no-store");
   return {
     job_id: page.job_id,
     trace_id: page.trace_id,
     status: page.status,
     progress: page.progress,
     links: page.links,
+    ...(job_token ? { job_token } : {}),
   };
 }
 
@@ -279,9 +336,10 @@ async function withX402(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  x: HubX402,
+  rails: { x: HubX402; chains: ChainClients },
   b: Body,
 ): Promise<unknown> {
+  const { x } = rails;
   const terms = await x402Terms(ctx, request, x, b);
   if (!terms) {
     if (request.caller) return NOT_X402;
@@ -311,6 +369,8 @@ async function withX402(
       clock: ctx.clock,
       logger: ctx.logger,
       flows: ctx.pipelineFlows,
+      outbox: ctx.outbox,
+      chains: rails.chains,
       asset: x.asset,
     },
     {
@@ -325,9 +385,11 @@ async function withX402(
       },
       payment,
       resolve: resolverOf(ctx),
+      // Without a key the payer could not read its job: it gets the job's access token.
+      issue_job_token: !request.caller,
     },
   );
   reply.headers(out.headers);
   if (out.page.result) return out.page.result;
-  return accepted(reply, out.page, false);
+  return accepted(reply, out.page, false, out.job_token);
 }
