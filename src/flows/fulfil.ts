@@ -1,5 +1,6 @@
 import type { Database, Tx } from "../db/db.ts";
 import type { ExecutionResult } from "../execution/index.ts";
+import { assert } from "../kernel/assert.ts";
 import { limits } from "../kernel/limits.ts";
 import { Problem } from "../kernel/problem.ts";
 import {
@@ -31,6 +32,22 @@ export interface Known {
   chain?: ChainCursor;
   /** The mined release or refund of an arbitrated on-chain escrow (src/flows/escrow-chain.ts). */
   escrow_tx?: Hex;
+}
+
+type Endpoint = { url: string; method: string; protocols: string[] };
+
+function endpointsOf(order: Order): Endpoint[] {
+  return (order.service_snapshot as { endpoints?: Endpoint[] }).endpoints ?? [];
+}
+
+/** Whether a service's work runs inside this process (a built-in skill) at these endpoints. */
+export function runsInProcessAt(endpoints: readonly { url: string }[] | undefined): boolean {
+  return endpoints?.[0]?.url.startsWith("builtin:") ?? false;
+}
+
+/** Whether an order's work runs inside this process, as its service snapshot says. */
+export function runsInProcess(order: Pick<Order, "service_snapshot">): boolean {
+  return runsInProcessAt((order.service_snapshot as { endpoints?: Endpoint[] }).endpoints);
 }
 
 export interface ExecutionReport {
@@ -231,19 +248,7 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
     options: { auto_confirm?: boolean; payment_headers?: Record<string, string> } = {},
     known: Known = {},
   ): Promise<ExecutionReport> {
-    const snapshot = begun.order.service_snapshot as {
-      endpoints?: { url: string; method: string; protocols: string[] }[];
-    };
-    const result = await deps.executor.run(
-      {
-        service_id: begun.order.service_id,
-        endpoints: snapshot.endpoints ?? [],
-        operation: begun.order.operation,
-        input: begun.order.input,
-        ...(options.payment_headers ? { payment_headers: options.payment_headers } : {}),
-      },
-      { timeout_ms: deps.execution_timeout_ms, max_bytes: limits.execution_result_bytes_max },
-    );
+    const result = await runAdapter(begun.order, options.payment_headers);
     const done = await deps.db.transaction((tx) =>
       complete(tx, begun.order, begun.run, result, options.auto_confirm ?? false, known),
     );
@@ -254,6 +259,50 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
       result,
       receipts: done.receipts,
     };
+  }
+
+  /**
+   * runStarted for an order whose work runs in this process (a built-in skill: no network, no
+   * wait, bounded input), in the caller's transaction: the start, the work and its outcome and
+   * money commit together or not at all, so a crash leaves nothing to recover, and the call
+   * costs one commit instead of two.
+   */
+  async function runStartedInProcess(
+    tx: Tx,
+    begun: { order: Order; run: Run },
+    options: { auto_confirm?: boolean } = {},
+    known: Known = {},
+  ): Promise<ExecutionReport> {
+    assert(runsInProcess(begun.order), "runStartedInProcess needs an in-process order");
+    const result = await runAdapter(begun.order);
+    const done = await complete(
+      tx,
+      begun.order,
+      begun.run,
+      result,
+      options.auto_confirm ?? false,
+      known,
+    );
+    return {
+      order: done.order,
+      run: begun.run,
+      outcome: done.outcome,
+      result,
+      receipts: done.receipts,
+    };
+  }
+
+  function runAdapter(order: Order, payment_headers?: Record<string, string>) {
+    return deps.executor.run(
+      {
+        service_id: order.service_id,
+        endpoints: endpointsOf(order),
+        operation: order.operation,
+        input: order.input,
+        ...(payment_headers ? { payment_headers } : {}),
+      },
+      { timeout_ms: deps.execution_timeout_ms, max_bytes: limits.execution_result_bytes_max },
+    );
   }
 
   async function dispute(tx: Tx, order: Order, actor: Actor, evidence: Record<string, unknown>) {
@@ -315,6 +364,8 @@ export function createFulfilment(deps: PurchaseDeps & { db: Database }, purchase
   return {
     execute,
     runStarted,
+    runStartedInProcess,
+    runsInProcess,
     complete,
     confirm,
     dispute,

@@ -2,13 +2,13 @@ import type { KeyObject } from "node:crypto";
 import { signReceiptV1 } from "../aimp/index.ts";
 import type { Service, Skill } from "../catalog/index.ts";
 import { channelProblems } from "../channels/index.ts";
-import type { Database } from "../db/db.ts";
+import type { Database, Tx } from "../db/db.ts";
 import { assert } from "../kernel/assert.ts";
 import { isProblem, Problem } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
 import { type Order, type Orders, orderProblems } from "../orders/index.ts";
 import type { StoredReceipt } from "../receipts/index.ts";
-import type { Fulfilment } from "./fulfil.ts";
+import { type Fulfilment, runsInProcessAt } from "./fulfil.ts";
 import type { Delegated, Purchases } from "./purchase.ts";
 import type { OrderProofCheck, TxProofs } from "./tx-proof.ts";
 
@@ -47,6 +47,8 @@ export interface InvokeOutcome {
  * its payment hold and its Run start in the first (so it is never seen `ready`; a crash after it
  * leaves the order `executing` for the recovery sweep to fail and refund); the adapter runs
  * outside any transaction; the outcome and the money's settlement or refund commit in the second.
+ * A built-in skill (in process, no network, bounded input) runs inside the first instead, and
+ * everything commits at once.
  */
 export async function invoke(
   deps: {
@@ -80,7 +82,7 @@ export async function invoke(
     spec.payment.rail !== "wdk-usdt-transfer" || deps.txProofs !== undefined,
     "a transfer-proof invoke needs txProofs",
   );
-  const begun = await deps.db.transaction(async (tx) => {
+  const begin = async (tx: Tx) => {
     const made = await deps.purchases.createOrder(tx, {
       buyer_id: spec.payment.buyer_id,
       rail: spec.payment.rail,
@@ -129,10 +131,24 @@ export async function invoke(
       }
       throw error;
     }
-  });
-  if ("replay" in begun) return replayOf(deps, spec, begun.replay);
-  const order = begun.order;
-  const report = await deps.fulfilment.runStarted(begun, { auto_confirm: true }, begun.known);
+  };
+  const auto = { auto_confirm: true };
+  // A built-in skill runs inside the transaction that starts it: one commit for the whole call.
+  const done = runsInProcessAt(spec.service.endpoints)
+    ? await deps.db.transaction(async (tx) => {
+        const begun = await begin(tx);
+        if (begun.replay) return { replay: begun.replay };
+        const report = await deps.fulfilment.runStartedInProcess(tx, begun, auto, begun.known);
+        return { order: begun.order, report };
+      })
+    : await (async () => {
+        const begun = await deps.db.transaction(begin);
+        if (begun.replay) return { replay: begun.replay };
+        const report = await deps.fulfilment.runStarted(begun, auto, begun.known);
+        return { order: begun.order, report };
+      })();
+  if ("replay" in done) return replayOf(deps, spec, done.replay);
+  const { order, report } = done;
   const resultReceipt = report.receipts.find((r) => r.kind === "result") ?? null;
   const aimp = await aimpReceiptOf(deps, {
     nonce: resultReceipt?.id ?? `rcpt_${order.id.slice(4)}`,

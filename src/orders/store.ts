@@ -177,6 +177,36 @@ export async function moveOrder(
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** Writes an order's state as this transaction left it (a row it inserted itself: no guard). */
+export async function setOrderState(ex: Executor, o: Order): Promise<void> {
+  await q(ex)
+    .updateTable("orders")
+    .set({
+      status: o.status,
+      updated_at_ms: o.updated_at_ms,
+      error: o.error,
+      handoff: o.handoff === null ? null : json(o.handoff),
+    })
+    .where("id", "=", o.id)
+    .execute();
+}
+
+/** Writes a payment's state as this transaction left it (a row it inserted itself: no guard). */
+export async function setPaymentState(ex: Executor, p: Payment): Promise<void> {
+  await q(ex)
+    .updateTable("order_payments")
+    .set({
+      status: p.status,
+      updated_at_ms: p.updated_at_ms,
+      hold_id: p.hold_id,
+      channel_id: p.channel_id,
+      proof: p.proof === null ? null : json(p.proof),
+      verification: p.verification,
+    })
+    .where("id", "=", p.id)
+    .execute();
+}
+
 export async function insertEvent(ex: Executor, e: OrderEventRow): Promise<void> {
   await q(ex).insertInto("order_events").values(e).execute();
 }
