@@ -47,8 +47,8 @@ export interface InvokeOutcome {
  * its payment hold and its Run start in the first (so it is never seen `ready`; a crash after it
  * leaves the order `executing` for the recovery sweep to fail and refund); the adapter runs
  * outside any transaction; the outcome and the money's settlement or refund commit in the second.
- * A built-in skill (in process, no network, bounded input) runs inside the first instead, and
- * everything commits at once.
+ * On SQLite a built-in skill (in process, no network, bounded input) runs inside the first
+ * instead, and everything commits at once.
  */
 export async function invoke(
   deps: {
@@ -133,8 +133,12 @@ export async function invoke(
     }
   };
   const auto = { auto_confirm: true };
-  // A built-in skill runs inside the transaction that starts it: one commit for the whole call.
-  const done = runsInProcessAt(spec.service.endpoints)
+  // On SQLite (one writer, no row locks) a built-in skill runs inside the transaction that
+  // starts it: one commit for the whole call. Not on PostgreSQL: there the hold and the
+  // settlement would lock the hub's escrow and fee rows in two batches of one transaction for as
+  // long as the skill runs, and two such orders of locks make deadlocks.
+  const oneTransaction = deps.db.dialect === "sqlite" && runsInProcessAt(spec.service.endpoints);
+  const done = oneTransaction
     ? await deps.db.transaction(async (tx) => {
         const begun = await begin(tx);
         if (begun.replay) return { replay: begun.replay };
