@@ -29,6 +29,8 @@ const volatile = new Set([
   "stats_refreshes",
   "agx_migrations",
   "agx_migrations_lock",
+  // An fts5vocab view of the full-text index: its "rows" are distinct words, not effects.
+  "catalog_search_vocab",
 ]);
 
 export interface RetryRow {

@@ -6,7 +6,14 @@ import { manualClock } from "../kernel/clock.ts";
 import { isProblem, Problem } from "../kernel/problem.ts";
 import { kernelProblems } from "../kernel/problems.ts";
 import { createKeySet } from "../receipts/index.ts";
-import { type Catalog, createCatalog, type ServiceInput, type SkillInput } from "./index.ts";
+import {
+  type Catalog,
+  createCatalog,
+  type Service,
+  type ServiceInput,
+  type SkillInput,
+} from "./index.ts";
+import { searchHits } from "./store.ts";
 
 const textSchema = {
   type: "object",
@@ -387,5 +394,106 @@ describeStores("catalogue", (store) => {
       catalog.quoteAll(tx, [{ service: services[0] as (typeof services)[0], input: { text: 5 } }]),
     );
     expect(bad && "problem" in bad && bad.problem.code).toBe("QUOTE_INPUT_INVALID");
+  });
+});
+
+describeStores("catalogue search scan", (store) => {
+  const clock = manualClock(Date.UTC(2026, 10, 2));
+  const keys = createKeySet({ clock, overlap_ms: 1e9, cache_ms: 0 });
+  const uniq = Math.random().toString(36).slice(2, 8);
+  const [quill, ink] = [`quill${uniq}`, `ink${uniq}`];
+  const ids: Record<string, string> = {};
+  let catalog: Catalog;
+
+  beforeAll(async () => {
+    await keys.ensure(store.db.kysely);
+    catalog = createCatalog({
+      clock,
+      dialect: store.db.dialect,
+      signQuote: (ex, payload) => keys.signCompact(ex, "agx-quote+jwt", payload),
+      checkUrl: async () => {},
+    });
+    const key = `scribble${uniq}.pen`;
+    await store.db.transaction((tx) => catalog.publishSkill(tx, "prn_a", skill(key)));
+    // Published oldest first: a, b, c have both words, d and e only the first (d in us-east),
+    // f both words only as prefixes of longer ones.
+    const specs: [string, string, string][] = [
+      ["a", `${quill} ${ink}`, "eu-west"],
+      ["b", `${quill} ${ink}`, "eu-west"],
+      ["c", `${quill} ${ink}`, "eu-west"],
+      ["d", `${quill} sketch`, "us-east"],
+      ["e", `${quill} sketch`, "eu-west"],
+      ["f", `${quill}s ${ink}wells`, "eu-west"],
+    ];
+    for (const [name, words, region] of specs) {
+      clock.advance(1000);
+      const s = await store.db.transaction((tx) =>
+        catalog.publishService(
+          tx,
+          "prn_a",
+          service(`${name}-${uniq}`, key, { description: `${words} pens`, region }),
+        ),
+      );
+      ids[name] = s.id;
+    }
+  });
+
+  const found = async (tokens: string[], filter: object, limit: number, scan: number) =>
+    (await searchHits(store.db.kysely, store.db.dialect, tokens, filter, limit, scan)).map(
+      (h) => Object.entries(ids).find(([, id]) => id === h.id)?.[0],
+    );
+
+  it("finds every word as written first, then as a prefix, then any word", async () => {
+    const all = await found([quill, ink], {}, 10, 100);
+    expect([...all.slice(0, 3)].sort()).toEqual(["a", "b", "c"]);
+    expect(all[3]).toBe("f");
+    expect([...all.slice(4)].sort()).toEqual(["d", "e"]);
+    expect(await found([quill], {}, 5, 100)).not.toContain("f");
+    expect(await found([`${quill}s`], {}, 5, 100)).toEqual(["f"]);
+  });
+
+  it("keeps only matches of every word when enough have them, whatever the bound", async () => {
+    const two = await found([quill, ink], {}, 2, 100);
+    expect(two.every((n) => n === "a" || n === "b" || n === "c")).toBe(true);
+    expect(two).toHaveLength(2);
+  });
+
+  it("scans only the newest matches past the bound, then fills from any word", async () => {
+    // Every pass stops after 2: the newest with both words (b, c), with both prefixes (f, c),
+    // with either word (d, e), with either prefix (e, f).
+    const bounded = await found([quill, ink], {}, 10, 2);
+    expect([...bounded.slice(0, 2)].sort()).toEqual(["b", "c"]);
+    expect(bounded.slice(2, 3)).toEqual(["f"]);
+    expect([...bounded.slice(3)].sort()).toEqual(["d", "e"]);
+  });
+
+  it("applies filters inside the scan", async () => {
+    expect(await found([quill], { region: "us-east" }, 10, 1)).toEqual(["d"]);
+    const eu = await found([quill], { region: "eu-west" }, 10, 2);
+    expect([...eu.slice(0, 2)].sort()).toEqual(["c", "e"]);
+    expect(eu.slice(2)).toEqual(["f"]);
+  });
+
+  it("imports services in bulk, found and quoted like published ones", async () => {
+    const key = `scribble${uniq}.pen`;
+    const [imported] = await store.db.transaction((tx) =>
+      catalog.importServices(tx, [
+        {
+          provider_id: "prn_b",
+          input: service(`bulk-${uniq}`, key, { description: `lantern${uniq} pens` }),
+        },
+      ]),
+    );
+    const hits = await catalog.search(store.db.kysely, `lantern${uniq}`, {}, {});
+    expect(hits.map((r) => r.service.id)).toEqual([imported?.id]);
+    expect(hits[0]?.service).toMatchObject({
+      status: "active",
+      latest: true,
+      provider_id: "prn_b",
+    });
+    const quote = await store.db.transaction((tx) =>
+      catalog.quote(tx, { service: hits[0]?.service as Service, input: { text: "hi" } }),
+    );
+    expect(quote.amount_minor).toBe(10_000n);
   });
 });

@@ -69,6 +69,7 @@ export interface Quote {
   jws: string;
 }
 
+/** The text a service is found by: its own words and its skill's. */
 function searchTextOf(s: ServiceInput | Service, skill: Skill): string {
   return [
     s.name,
@@ -167,6 +168,40 @@ export function createCatalog(deps: CatalogDeps) {
       );
     }
     return service;
+  }
+
+  /**
+   * Loads services of new names in bulk (a generated or imported catalogue: the search bench),
+   * indexed for search as publishService indexes them. Pricing and skills are checked; endpoint
+   * URLs are not (the loader is trusted), and no earlier version is looked for: a name that
+   * exists already is a programmer error.
+   */
+  async function importServices(
+    tx: Executor,
+    items: { provider_id: string; input: ServiceInput }[],
+  ): Promise<Service[]> {
+    const skills = await store.latestSkills(tx, [...new Set(items.map((i) => i.input.skill_key))]);
+    const now_ms = clock.now_ms();
+    const rows = items.map(({ provider_id, input }) => {
+      const skill = skills.get(input.skill_key);
+      if (!skill) {
+        throw new Problem(catalogProblems.CATALOG_SKILL_NOT_FOUND, `no skill ${input.skill_key}`);
+      }
+      checkPricing(input.pricing);
+      const service: Service = {
+        ...input,
+        id: newId("svc", now_ms),
+        provider_id,
+        status: "active",
+        latest: true,
+        p50_latency_ms: null,
+        success_rate: null,
+        created_at_ms: now_ms,
+      };
+      return { service, search_text: searchTextOf(service, skill) };
+    });
+    await store.insertNewServices(tx, deps.dialect, rows);
+    return rows.map((r) => r.service);
   }
 
   async function getService(ex: Executor, id: string): Promise<Service> {
@@ -362,7 +397,7 @@ export function createCatalog(deps: CatalogDeps) {
     const kept = options.limit === undefined ? ranked : ranked.slice(0, options.limit);
     const services = new Map(
       (
-        await store.servicesByIds(
+        await lookup.searchedServices(
           ex,
           kept.map((r) => r.hit.id),
         )
@@ -382,6 +417,7 @@ export function createCatalog(deps: CatalogDeps) {
   return {
     publishSkill,
     publishService,
+    importServices,
     retireService,
     getService,
     requireSkill,

@@ -79,5 +79,21 @@ export function createLookup() {
     return { service, skill: ref.skill_id ? await skillVersion(ex, ref.skill_id) : null };
   }
 
-  return { serviceByName, getSkill, serviceWithSkill };
+  /**
+   * Services that search just found among the latest active ones, by id, in the order asked:
+   * parsed versions seen before come from memory (as latest and active, which is what the
+   * search rows said), the rest in one read.
+   */
+  async function searchedServices(ex: Executor, ids: string[]): Promise<Service[]> {
+    const missing = ids.filter((id) => !services.get(id));
+    if (missing.length) {
+      for (const s of await store.servicesByIds(ex, missing)) services.set(s.id, s);
+    }
+    return ids.flatMap((id) => {
+      const s = services.get(id);
+      return s ? [{ ...s, status: "active" as const, latest: true }] : [];
+    });
+  }
+
+  return { serviceByName, getSkill, serviceWithSkill, searchedServices };
 }

@@ -127,4 +127,26 @@ export const catalogMigrations: Record<string, AgxMigration> = {
       await sql`drop table catalog_services_fts`.execute(db);
     },
   },
+  "1960_catalog_search_scan": {
+    async up(db, dialect) {
+      // Search scans matches newest first and stops after search_scan_max (decision 0005).
+      if (dialect === "sqlite") {
+        // The index's words, so a prefix pass can name the few longer words a query word starts
+        // instead of making FTS5 merge every match of the prefix.
+        await sql`create virtual table catalog_search_vocab
+          using fts5vocab(catalog_search_fts, 'row')`.execute(db);
+        return;
+      }
+      // With a selective filter PostgreSQL would walk the whole primary key backwards to find
+      // the newest matches; these let it walk only the filter's rows, newest first. (SQLite's
+      // scan is driven by FTS5, which a rows-first plan would re-run per row.)
+      for (const column of ["skill_key", "provider_id", "region"]) {
+        await db.schema
+          .createIndex(`catalog_search_rows_${column}_rid`)
+          .on("catalog_search_rows")
+          .columns([column, "rid"])
+          .execute();
+      }
+    },
+  },
 };

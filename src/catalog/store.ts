@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { type DialectName, type Executor, num, tablesOf } from "../db/db.ts";
+import { limits } from "../kernel/limits.ts";
 import type { Maturity, SearchHit, Service, ServiceFilter, Skill } from "./model.ts";
 import { serviceFromJson, serviceToJson } from "./serialize.ts";
 
@@ -71,6 +72,7 @@ interface CatalogTables {
   catalog_quotes: QuoteRow;
   catalog_search_rows: SearchRow;
   catalog_search_fts: { rowid: Int; search_text: string };
+  catalog_search_vocab: { term: string };
 }
 
 const q = (ex: Executor) => tablesOf<CatalogTables>(ex);
@@ -194,9 +196,73 @@ export async function insertService(
   return true;
 }
 
-/** Adds a latest active service to what search reads (its narrow row and full-text entry). */
-async function searchable(ex: Executor, dialect: DialectName, s: Service, search_text: string) {
-  const row = {
+/** Rows per multi-row insert of a bulk load (16 columns: well under SQLite's 32766 variables). */
+const BULK_ROWS_MAX = 500;
+
+/**
+ * Inserts services of names the catalogue does not hold yet, as latest versions, in multi-row
+ * statements, filling what search reads exactly as `insertService` does. For loading a generated
+ * or imported catalogue (the search bench): no previous version is looked up or retired, so a
+ * name that exists already fails the whole call on its (name, version) or leaves two latest rows.
+ */
+export async function insertNewServices(
+  ex: Executor,
+  dialect: DialectName,
+  items: { service: Service; search_text: string }[],
+): Promise<void> {
+  for (let i = 0; i < items.length; i += BULK_ROWS_MAX) {
+    const chunk = items.slice(i, i + BULK_ROWS_MAX);
+    await q(ex)
+      .insertInto("catalog_services")
+      .values(
+        chunk.map(({ service: s, search_text }) => ({
+          id: s.id,
+          name: s.name,
+          version: s.version,
+          provider_id: s.provider_id,
+          skill_key: s.skill_key,
+          body: serviceToJson(s),
+          search_text,
+          region: s.region,
+          execution_mode: s.execution_mode,
+          price_minor: s.pricing.amount_minor ?? s.pricing.minimum_minor,
+          asset: s.pricing.asset,
+          rails: JSON.stringify(s.rails),
+          tags: JSON.stringify(s.tags),
+          status: s.status,
+          latest: 1,
+          created_at_ms: s.created_at_ms,
+        })),
+      )
+      .execute();
+    if (dialect === "postgres") {
+      await q(ex)
+        .insertInto("catalog_search_rows")
+        .values(
+          chunk.map(({ service, search_text }) => ({
+            ...searchRowOf(service),
+            search_tsv: sql`to_tsvector('simple', ${search_text})`,
+          })) as never,
+        )
+        .execute();
+      continue;
+    }
+    const rids = await q(ex)
+      .insertInto("catalog_search_rows")
+      .values(chunk.map(({ service }) => searchRowOf(service)) as never)
+      .returning(["rid", "service_id"])
+      .execute();
+    const text = new Map(chunk.map((c) => [c.service.id, c.search_text]));
+    await q(ex)
+      .insertInto("catalog_search_fts")
+      .values(rids.map((r) => ({ rowid: r.rid, search_text: text.get(r.service_id) ?? "" })))
+      .execute();
+  }
+}
+
+/** The narrow row search filters and ranks on (catalog_search_rows, without its index). */
+function searchRowOf(s: Service) {
+  return {
     service_id: s.id,
     name: s.name,
     skill_key: s.skill_key,
@@ -208,6 +274,11 @@ async function searchable(ex: Executor, dialect: DialectName, s: Service, search
     rails: JSON.stringify(s.rails),
     tags: JSON.stringify(s.tags),
   };
+}
+
+/** Adds a latest active service to what search reads (its narrow row and full-text entry). */
+async function searchable(ex: Executor, dialect: DialectName, s: Service, search_text: string) {
+  const row = searchRowOf(s);
   if (dialect === "postgres") {
     await q(ex)
       .insertInto("catalog_search_rows")
@@ -409,11 +480,117 @@ function hitOf(r: HitRow, relevance: number): SearchHit {
 
 const hasFilter = (f: ServiceFilter) => Object.values(f).some((v) => v !== undefined);
 
+/** A full-text candidate: its hit fields and raw score (bm25: lower is better; ts_rank: higher). */
+type Candidate = HitRow & { rank: number | string };
+
 /**
- * Full-text matches among latest active services, best first, with a relevance in (0, 1]: FTS5
- * bm25 on SQLite, ts_rank over a tsvector on PostgreSQL. Only what ranking needs is read (the
- * narrow search rows); the caller loads the few services it keeps. `tokens` are already reduced
- * to letters and digits.
+ * The `scan` most recently indexed latest active services that match an FTS5 expression and the
+ * filter, each with its bm25. FTS5 walks its doclists newest first and stops after `scan`, so
+ * bm25 (and the join to the search rows, with the filter) runs on at most `scan` matches.
+ */
+async function ftsScan(
+  ex: Executor,
+  match: string,
+  filter: ServiceFilter,
+  scan: number,
+): Promise<Candidate[]> {
+  if (!hasFilter(filter)) {
+    // Every indexed row qualifies: score in the index alone, then read only the rows scored.
+    return q(ex)
+      .selectFrom((eb) =>
+        eb
+          .selectFrom("catalog_search_fts")
+          .select(["rowid", sql<number>`bm25(catalog_search_fts)`.as("rank")])
+          .where(sql<boolean>`catalog_search_fts match ${match}`)
+          .orderBy("rowid", "desc")
+          .limit(scan)
+          .as("f"),
+      )
+      .innerJoin("catalog_search_rows as s", "s.rid", "f.rowid")
+      .select([...hitColumns, "f.rank"])
+      .execute();
+  }
+  const query = q(ex)
+    .selectFrom("catalog_search_fts as f")
+    .innerJoin("catalog_search_rows as s", "s.rid", "f.rowid")
+    .select([...hitColumns, sql<number>`bm25(catalog_search_fts)`.as("rank")])
+    .where(sql<boolean>`catalog_search_fts match ${match}`);
+  return applyFilter(query, filter).orderBy("f.rowid", "desc").limit(scan).execute();
+}
+
+/** The same scan on PostgreSQL: a tsquery instead of an FTS5 expression, ts_rank for bm25. */
+async function tsvScan(
+  ex: Executor,
+  tsquery: string,
+  filter: ServiceFilter,
+  scan: number,
+): Promise<Candidate[]> {
+  const query = sql`to_tsquery('simple', ${tsquery})`;
+  const matches = applyFilter(
+    q(ex)
+      .selectFrom("catalog_search_rows as s")
+      .select([...hitColumns, sql<string>`s.search_tsv`.as("tsv")])
+      .where(sql<boolean>`s.search_tsv @@ ${query}`),
+    filter,
+  )
+    .orderBy("s.rid", "desc")
+    .limit(scan);
+  return q(ex)
+    .selectFrom(matches.as("s"))
+    .select([...hitColumns, sql<number>`ts_rank(s.tsv, ${query})`.as("rank")])
+    .execute();
+}
+
+/**
+ * A query word as a prefix, in FTS5 syntax: the word or the longer indexed words it starts, when
+ * there are few (FTS5 looks those up word by word and stops early, where a `"word"*` prefix makes
+ * it read every match of every such word); null when no longer word is indexed.
+ */
+async function ftsPrefix(ex: Executor, token: string): Promise<string | null> {
+  const max = limits.search_prefix_words_max;
+  const longer = await q(ex)
+    .selectFrom("catalog_search_vocab")
+    .select("term")
+    .where("term", ">=", `${token}\u{1}`)
+    .where("term", "<", `${token}\u{10ffff}`)
+    .limit(max + 1)
+    .execute();
+  if (longer.length === 0) return null;
+  if (longer.length > max) return `"${token}"*`;
+  const words = [token, ...longer.map((w) => w.term)];
+  return `(${words.map((w) => `"${w.replaceAll('"', '""')}"`).join(" OR ")})`;
+}
+
+/**
+ * The passes of a search, most exact first, each a full-text expression: every word as written,
+ * every word as a prefix, any word as written, any word as a prefix. A prefix pass is built only
+ * when the passes before it found too little, and left out when no word starts a longer one.
+ */
+async function* passesOf(ex: Executor, dialect: DialectName, tokens: string[]) {
+  const sqlite = dialect === "sqlite";
+  const exact = tokens.map((t) => (sqlite ? `"${t}"` : t));
+  const [and, or] = sqlite ? [" AND ", " OR "] : [" & ", " | "];
+  const many = tokens.length > 1;
+  yield exact.join(and);
+  let prefix: string[] | null = tokens.map((t) => `${t}:*`);
+  if (sqlite) {
+    const found = await Promise.all(tokens.map((t) => ftsPrefix(ex, t)));
+    prefix = found.some((p) => p !== null) ? found.map((p, i) => p ?? (exact[i] as string)) : null;
+  }
+  if (prefix) yield prefix.join(and);
+  if (many) yield exact.join(or);
+  if (many && prefix) yield prefix.join(or);
+}
+
+/**
+ * Full-text matches among latest active services with a relevance in (0, 1]: FTS5 bm25 on
+ * SQLite, ts_rank over a tsvector on PostgreSQL. Only what ranking needs is read (the narrow
+ * search rows); the caller loads the few services it keeps. `tokens` are already reduced to
+ * letters and digits.
+ *
+ * Exact first, and bounded (docs/decisions/0005-search-scan-bound.md): passes run in order
+ * (see passesOf) until `limit` services were found, each pass scoring at most its `scan` most
+ * recently indexed matches. Hits come pass by pass, best text score first within a pass.
  */
 export async function searchHits(
   ex: Executor,
@@ -421,51 +598,28 @@ export async function searchHits(
   tokens: string[],
   filter: ServiceFilter,
   limit: number,
+  scan: number = limits.search_scan_max,
 ): Promise<SearchHit[]> {
-  if (dialect === "sqlite") {
-    const match = tokens.map((t) => `"${t}"*`).join(" OR ");
-    const relevance = (r: HitRow) => {
-      const score = -Number(r.rank);
-      return score / (1 + score);
-    };
-    if (!hasFilter(filter)) {
-      // Every indexed row qualifies: rank in the index alone, then read only the best rows.
-      const rows = await q(ex)
-        .selectFrom((eb) =>
-          eb
-            .selectFrom("catalog_search_fts")
-            .select(["rowid", sql<number>`bm25(catalog_search_fts)`.as("rank")])
-            .where(sql<boolean>`catalog_search_fts match ${match}`)
-            .orderBy("rank")
-            .limit(limit)
-            .as("f"),
-        )
-        .innerJoin("catalog_search_rows as s", "s.rid", "f.rowid")
-        .select([...hitColumns, "f.rank"])
-        .orderBy("f.rank")
-        .execute();
-      return rows.map((r) => hitOf(r, relevance(r)));
+  const sqlite = dialect === "sqlite";
+  // bm25 is negative, better when lower; ts_rank is positive, better when higher.
+  const score = (r: Candidate) => (sqlite ? -Number(r.rank) : Number(r.rank) * 10);
+  const seen = new Set<string>();
+  const out: SearchHit[] = [];
+  for await (const match of passesOf(ex, dialect, tokens)) {
+    const rows = sqlite
+      ? await ftsScan(ex, match, filter, scan)
+      : await tsvScan(ex, match, filter, scan);
+    const fresh = rows
+      .filter((r) => !seen.has(r.service_id))
+      .map((r) => ({ r, s: score(r) }))
+      .sort((a, b) => b.s - a.s || (a.r.service_id < b.r.service_id ? -1 : 1));
+    for (const { r, s } of fresh.slice(0, limit - out.length)) {
+      seen.add(r.service_id);
+      out.push(hitOf(r, s / (1 + s)));
     }
-    let query = q(ex)
-      .selectFrom("catalog_search_fts as f")
-      .innerJoin("catalog_search_rows as s", "s.rid", "f.rowid")
-      .select([...hitColumns, sql<number>`bm25(catalog_search_fts)`.as("rank")])
-      .where(sql<boolean>`catalog_search_fts match ${match}`);
-    query = applyFilter(query, filter);
-    const rows = await query.orderBy("rank").limit(limit).execute();
-    return rows.map((r) => hitOf(r, relevance(r)));
+    if (out.length >= limit) break;
   }
-  const tsquery = sql`to_tsquery('simple', ${tokens.map((t) => `${t}:*`).join(" | ")})`;
-  let query = q(ex)
-    .selectFrom("catalog_search_rows as s")
-    .select([...hitColumns, sql<number>`ts_rank(s.search_tsv, ${tsquery})`.as("rank")])
-    .where(sql<boolean>`s.search_tsv @@ ${tsquery}`);
-  query = applyFilter(query, filter);
-  const rows = await query.orderBy("rank", "desc").limit(limit).execute();
-  return rows.map((r) => {
-    const score = Number(r.rank) * 10;
-    return hitOf(r, score / (1 + score));
-  });
+  return out;
 }
 
 /** Latest active services matching the filter, by id, as search hits of a fixed relevance. */

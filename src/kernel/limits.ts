@@ -59,6 +59,10 @@ export const limits = {
   /** Catalogue and quotes. */
   quote_ttl_ms: 5 * 60 * 1000,
   search_candidates_max: 200,
+  /** Full-text matches scored per search pass (newest first); exact below it (decision 0005). */
+  search_scan_max: 400,
+  /** Longer words a query word may stand for in a prefix pass before FTS5 expands it itself. */
+  search_prefix_words_max: 16,
   search_results_max: 50,
   search_query_chars_max: 500,
   search_tokens_max: 16,
