@@ -5,7 +5,9 @@
  * bare node:http server using @x402/core's x402HTTPResourceServer + HTTPFacilitatorClient and a
  * local facilitator (@x402/core x402Facilitator + @x402/evm exact, viem nonceManager) served over
  * HTTP, answering a constant JSON. Also EIP-3009 signature checks per second: agx's
- * `verifyEip3009Signature` (recovery pool, cached payer keys) vs viem's `verifyTypedData`.
+ * `verifyEip3009Signature` (EIP-712 digest from bytes with cached domain separators; a known
+ * payer checked against its cached key table, an unknown one recovered through the pool) vs
+ * viem's `verifyTypedData`. `bench/x402-trace.ts` counts the hub's JSON-RPC calls per paid call.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";

@@ -4,6 +4,7 @@ import {
   type PublicClient,
   type TransactionReceipt,
   TransactionReceiptNotFoundError,
+  WaitForTransactionReceiptTimeoutError,
 } from "viem";
 import { Problem } from "../kernel/problem.ts";
 import { x402Limits } from "./limits.ts";
@@ -102,4 +103,112 @@ export async function minedReceipt(
     );
   }
   return { receipt, confirmations };
+}
+
+/** Waits for transaction receipts of one chain through ONE poller, however many are pending. */
+export interface ReceiptWatcher {
+  /** The receipt of `hash` once mined; WaitForTransactionReceiptTimeoutError after `timeout_ms`. */
+  wait(hash: Hex, timeout_ms: number): Promise<TransactionReceipt>;
+  /** Transactions being waited for (tests, metrics). */
+  pending(): number;
+}
+
+interface ReceiptWaiter {
+  resolve: (receipt: TransactionReceipt) => void;
+  reject: (error: unknown) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * A shared receipt watcher. A receipt is asked for once at once (a chain that mines on arrival
+ * answers then); after that one loop polls the head every `poll_interval_ms` while anything is
+ * pending and, when the head moved (or a waiter is new), asks for every pending receipt at once
+ * (one JSON-RPC batch when the client batches). Per-transaction pollers would cost a head read
+ * per pending settlement per interval; this costs one, plus one receipt read per new block.
+ */
+export function createReceiptWatcher(
+  client: PublicClient,
+  options: {
+    poll_interval_ms: number;
+    /** Asks the first, immediate question (a batching client would hold it a timer tick). */
+    immediate?: PublicClient;
+  },
+): ReceiptWatcher {
+  const waiters = new Map<Hex, { list: ReceiptWaiter[]; fresh: boolean }>();
+  let head: bigint | null = null;
+  let looping = false;
+
+  async function receiptOf(hash: Hex, via = client): Promise<TransactionReceipt | null> {
+    try {
+      return await via.getTransactionReceipt({ hash });
+    } catch (error) {
+      if (error instanceof TransactionReceiptNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  function deliver(hash: Hex, receipt: TransactionReceipt): void {
+    const entry = waiters.get(hash);
+    waiters.delete(hash);
+    for (const w of entry?.list ?? []) {
+      clearTimeout(w.timer);
+      w.resolve(receipt);
+    }
+  }
+
+  async function tick(): Promise<void> {
+    const now = await client.getBlockNumber({ cacheTime: 0 });
+    const moved = head === null || now !== head;
+    head = now;
+    const due = [...waiters].filter(([, e]) => moved || e.fresh).map(([hash]) => hash);
+    for (const hash of due) {
+      const entry = waiters.get(hash);
+      if (entry) entry.fresh = false;
+    }
+    const found = await Promise.all(due.map((hash) => receiptOf(hash).catch(() => null)));
+    due.forEach((hash, i) => {
+      const receipt = found[i];
+      if (receipt) deliver(hash, receipt);
+    });
+  }
+
+  async function loop(): Promise<void> {
+    if (looping) return;
+    looping = true;
+    try {
+      while (waiters.size > 0) {
+        await new Promise((r) => setTimeout(r, options.poll_interval_ms));
+        // A failed poll is retried at the next interval; each waiter's own timeout bounds it.
+        await tick().catch(() => undefined);
+      }
+    } finally {
+      looping = false;
+    }
+  }
+
+  async function wait(hash: Hex, timeout_ms: number): Promise<TransactionReceipt> {
+    const first = await receiptOf(hash, options.immediate ?? client).catch(() => null);
+    if (first) return first;
+    return new Promise<TransactionReceipt>((resolve, reject) => {
+      const entry = waiters.get(hash) ?? { list: [], fresh: true };
+      const waiter: ReceiptWaiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const e = waiters.get(hash);
+          if (e) {
+            e.list = e.list.filter((w) => w !== waiter);
+            if (e.list.length === 0) waiters.delete(hash);
+          }
+          reject(new WaitForTransactionReceiptTimeoutError({ hash }));
+        }, timeout_ms),
+      };
+      entry.list.push(waiter);
+      entry.fresh = true;
+      waiters.set(hash, entry);
+      void loop();
+    });
+  }
+
+  return { wait, pending: () => waiters.size };
 }

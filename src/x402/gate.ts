@@ -5,15 +5,13 @@ import type {
   SettleResponse,
 } from "@x402/core/types";
 import { deepEqual } from "@x402/core/utils";
-import {
-  extractAndValidatePaymentIdentifier,
-  PAYMENT_IDENTIFIER,
-} from "@x402/extensions/payment-identifier";
+import { PAYMENT_IDENTIFIER, validatePaymentIdentifier } from "@x402/extensions/payment-identifier";
 import type { Executor } from "../db/db.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { canonicalJson, sha256Hex } from "../kernel/json.ts";
 import { Problem } from "../kernel/problem.ts";
 import { decodePaymentHeader, X402_HEADERS } from "./codec.ts";
+import { x402Limits } from "./limits.ts";
 import type {
   AnyPaymentPayload,
   AnyPaymentRequirements,
@@ -81,15 +79,34 @@ export function createX402Gate(deps: X402GateDeps) {
     ...(deps.db ? paymentIdentifierExtension(deps.payment_id_required === true) : {}),
   });
 
+  // A route's 402 is the same for every caller until its price or description changes: it is
+  // built once (the exact scheme's price parser, the Bazaar declaration, base64 JSON) and
+  // shared, frozen (a copy: the route's own objects stay theirs), by later requests.
+  const challenges = new Map<string, Promise<X402Challenge>>();
+
   /** The 402 for this request, with `error` saying why. */
   function challenge(request: GateRequest, error: string): Promise<X402Challenge> {
-    return buildChallenge({
+    const key = JSON.stringify([
+      request.amount_atomic.toString(),
+      request.resource,
+      error,
+      request.bazaar ?? null,
+    ]);
+    const hit = challenges.get(key);
+    if (hit) return hit;
+    const made = buildChallenge({
       terms: deps.terms,
       amount_atomic: request.amount_atomic,
       resource: request.resource,
       error,
       extensions: extensionsOf(request),
-    });
+    }).then((c) => deepFreeze(structuredClone(c)));
+    made.catch(() => challenges.delete(key));
+    challenges.set(key, made);
+    if (challenges.size > x402Limits.challenges_cached_max) {
+      challenges.delete(challenges.keys().next().value as string);
+    }
+    return made;
   }
 
   async function check(request: GateRequest): Promise<GateResult> {
@@ -199,11 +216,8 @@ async function paymentIdSlot(
   const refuse = (spec: keyof typeof x402Problems, detail: string) => ({
     result: { kind: "refused", problem: new Problem(x402Problems[spec], detail) } as GateResult,
   });
-  const declared = (payload as PaymentPayload).extensions?.[PAYMENT_IDENTIFIER] !== undefined;
-  const { id, validation } = extractAndValidatePaymentIdentifier(payload as PaymentPayload);
-  if (declared && !validation.valid) {
-    return refuse("X402_PAYMENT_ID_REQUIRED", (validation.errors ?? []).join("; "));
-  }
+  const { id, errors } = paymentIdOf(payload as PaymentPayload);
+  if (errors !== null) return refuse("X402_PAYMENT_ID_REQUIRED", errors.join("; "));
   if (id === null) {
     return deps.payment_id_required
       ? refuse("X402_PAYMENT_ID_REQUIRED", "send extensions.payment-identifier.info.id")
@@ -222,6 +236,31 @@ async function paymentIdSlot(
     return { result: { kind: "replay", settlement: r.response, result: r.result, headers } };
   }
   return slot;
+}
+
+/**
+ * The payload's payment identifier, or null when it declares none. The echoed extension is
+ * judged by OUR declaration's rules (`required` boolean; `id` 16–128 of `[A-Za-z0-9_-]`), which
+ * the library checks by hand: its `extractAndValidatePaymentIdentifier` also compiles the
+ * `schema` the client sent back with a fresh Ajv on every call, which is the payer's JSON
+ * Schema run on our CPU (tens of ms per paid call) and adds nothing our rules do not cover.
+ */
+function paymentIdOf(payload: PaymentPayload): { id: string | null; errors: string[] | null } {
+  const extension = payload.extensions?.[PAYMENT_IDENTIFIER];
+  if (!extension) return { id: null, errors: null };
+  const info = typeof extension === "object" ? (extension as { info?: unknown }).info : undefined;
+  const validation = validatePaymentIdentifier({ info });
+  if (!validation.valid) return { id: null, errors: validation.errors ?? ["invalid"] };
+  const id = (info as { id?: string }).id;
+  return { id: id ?? null, errors: null };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 /** The payer named by an EIP-3009 payload, before the facilitator says so. */

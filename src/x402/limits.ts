@@ -7,6 +7,8 @@ export const x402Limits = {
   payment_header_bytes_max: 16_384,
   /** How long a client's authorization may stay valid when the route sets nothing. */
   max_timeout_seconds_default: 60,
+  /** 402 challenges a gate keeps built (per route, price, description and reason). */
+  challenges_cached_max: 1_024,
   /** A remote facilitator's verify and supported calls. */
   facilitator_verify_timeout_ms: 15_000,
   /** A remote facilitator's settle call; past it the outcome is unknown (settlement pending). */
@@ -17,6 +19,29 @@ export const x402Limits = {
   settle_receipt_timeout_ms: 60_000,
   /** How often the in-process facilitator polls for a settlement's receipt. */
   receipt_poll_interval_ms: 200,
+  /**
+   * How long a payer's `eth_getCode` answer is reused (EOA or contract decides ECDSA vs
+   * ERC-1271 off chain; the token re-judges the signature on chain in simulation and settlement,
+   * so a stale answer can only refuse a payment). Verify and settle of one payment ask 4 times.
+   */
+  code_cache_ttl_ms: 30_000,
+  /** Addresses whose code is remembered at most. */
+  code_cache_entries_max: 10_000,
+  /** How long fee quotes (base fee, tip) are reused; the fee cap is twice the base fee. */
+  fee_cache_ttl_ms: 2_000,
+  /**
+   * Gas limit of a settlement over its estimate, in percent (the state may move a little
+   * between estimate and inclusion; unused gas is not charged).
+   */
+  settle_gas_margin_percent: 25,
+  /** Token EIP-712 domain separators kept (one per token the hub takes). */
+  eip3009_domains_max: 64,
+  /** Payers whose key is remembered for signature checks. */
+  eip3009_keys_max: 4_096,
+  /** Of those, payers with a multiplication table (~350 kB each at 6 bits). */
+  eip3009_key_tables_max: 64,
+  /** Window of a payer's table: 6 bits ≈ 1.4k points, built once in a few ms. */
+  eip3009_key_window_bits: 6,
   /** One JSON-RPC call of the transfer-proof verifier. */
   rpc_timeout_ms: 10_000,
   /** Payment-identifier rows are kept this long (retries of one payment come within it). */

@@ -41,8 +41,32 @@ export function caip2Of(network: string): Network {
 
 const exactServer = new ExactEvmScheme();
 
-/** v2 PaymentRequirements of the exact scheme for an amount in the token's atomic units. */
+/** Requirements already made, per terms object and amount (routes have few prices). */
+const madeV2 = new WeakMap<X402Terms, Map<bigint, PaymentRequirements>>();
+const MADE_PER_TERMS_MAX = 1_024;
+
+/**
+ * v2 PaymentRequirements of the exact scheme for an amount in the token's atomic units. Made
+ * once per terms and amount (each call gets its own copy: callers may keep or extend it).
+ */
 export async function requirementsV2(
+  terms: X402Terms,
+  amount_atomic: bigint,
+): Promise<PaymentRequirements> {
+  let made = madeV2.get(terms);
+  if (!made) {
+    made = new Map();
+    madeV2.set(terms, made);
+  }
+  const hit = made.get(amount_atomic);
+  if (hit) return { ...hit, extra: { ...hit.extra } };
+  const fresh = await makeRequirementsV2(terms, amount_atomic);
+  if (made.size >= MADE_PER_TERMS_MAX) made.delete(made.keys().next().value as bigint);
+  made.set(amount_atomic, fresh);
+  return { ...fresh, extra: { ...fresh.extra } };
+}
+
+async function makeRequirementsV2(
   terms: X402Terms,
   amount_atomic: bigint,
 ): Promise<PaymentRequirements> {

@@ -3,12 +3,18 @@ import {
   type Abi,
   type Chain,
   createPublicClient,
-  createWalletClient,
   defineChain,
+  encodeFunctionData,
+  HttpRequestError,
   http,
+  keccak256,
   type PublicClient,
+  TimeoutError,
+  TransactionNotFoundError,
+  WaitForTransactionReceiptTimeoutError,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { createReceiptWatcher, type ReceiptWatcher } from "./chain.ts";
 import { x402Limits } from "./limits.ts";
 import type { Hex } from "./model.ts";
 
@@ -42,10 +48,17 @@ export function chainOf(chain_id: number, rpc_url: string): Chain {
   });
 }
 
-/** The send side of one key on one chain: a queue and the next nonce it will use. */
+type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
+
+/**
+ * The send side of one key on one chain: a queue, the next nonce it will use (null: read it
+ * from the chain first), and what its transactions share (fee quotes, the receipt watcher).
+ */
 interface Broadcaster {
   run: ReturnType<typeof createSerialQueue>;
   next_nonce: number | null;
+  fees: { at_ms: number; fees: Promise<Fees> } | null;
+  watcher: ReceiptWatcher;
 }
 
 /**
@@ -54,11 +67,50 @@ interface Broadcaster {
  */
 const broadcasters = new Map<string, Broadcaster>();
 
+/** A Map bounded in size (oldest out first) whose entries expire after `ttl_ms`. */
+function expiringMap<V>(max: number, ttl_ms: number) {
+  const m = new Map<string, { at_ms: number; value: V }>();
+  return {
+    get(key: string): V | undefined {
+      const hit = m.get(key);
+      if (hit && Date.now() - hit.at_ms <= ttl_ms) return hit.value;
+      if (hit) m.delete(key);
+      return undefined;
+    },
+    set(key: string, value: V): void {
+      m.delete(key);
+      m.set(key, { at_ms: Date.now(), value });
+      if (m.size > max) m.delete(m.keys().next().value as string);
+    },
+    delete: (key: string) => m.delete(key),
+  };
+}
+
 /**
- * The facilitator's signer over viem. Every broadcast of one key goes through ONE queue that
- * also assigns the nonce: concurrent settlements otherwise read the same pending nonce and
- * all but one fail ("nonce too low"). Waiting for receipts stays concurrent. After a failed
- * send the nonce is re-read from the chain, so a dropped transaction cannot leave a gap.
+ * True when a send's fate is unknown (no JSON-RPC answer: timeout, connection or HTTP failure),
+ * as opposed to a node answering that it refuses the transaction.
+ */
+function isDeliveryUnknown(error: unknown): boolean {
+  return error instanceof HttpRequestError || error instanceof TimeoutError;
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The facilitator's signer over viem, built for one RPC round trip per step of a payment:
+ *
+ * - the payer's code (EOA or contract), asked 4 times per payment, is remembered a while;
+ * - a settlement is estimated once, as its pre-flight (a payer who spent the balance since
+ *   verify is refused there rather than mined as a revert that burns the hub's gas), and
+ *   signed here: no per-transaction fill, nonce, chain id or fee reads as viem's
+ *   `writeContract` makes them;
+ * - fee quotes are shared for `fee_cache_ttl_ms` with a cap of twice the base fee;
+ * - transactions are signed here with a nonce from ONE queue per key (concurrent settlements
+ *   would otherwise read the same pending nonce and all but one fail, "nonce too low"); the
+ *   queue holds only while a transaction is handed to the node, so settlements pipeline and
+ *   their receipts are awaited together through one shared watcher;
+ * - the nonce is re-read from the chain after a refused send, a send whose arrival is unknown,
+ *   or a transaction the node no longer knows (dropped), so a gap cannot stall later ones.
  */
 export function createEvmSigner(options: EvmSignerOptions): FacilitatorEvmSigner {
   const account = privateKeyToAccount(options.private_key);
@@ -67,58 +119,164 @@ export function createEvmSigner(options: EvmSignerOptions): FacilitatorEvmSigner
     timeout: options.rpc_timeout_ms ?? x402Limits.rpc_timeout_ms,
     retryCount: 0,
   });
-  // viem polls receipts every 4 s on a chain it knows no block time for (ours are defined by
-  // id only); a settlement waits on its receipt, so that interval, not the chain's block time,
-  // would add up to 4 s to every paid call on a chain with 2 s blocks.
-  const pub = createPublicClient({
-    chain,
-    transport,
-    pollingInterval: x402Limits.receipt_poll_interval_ms,
-  }) as PublicClient;
-  const wallet = createWalletClient({ account, chain, transport });
+  const pub = createPublicClient({ chain, transport }) as PublicClient;
   const key = `${options.chain_id}:${account.address}`;
-  const sender = broadcasters.get(key) ?? { run: createSerialQueue(), next_nonce: null };
-  broadcasters.set(key, sender);
+  let sender = broadcasters.get(key);
+  if (!sender) {
+    // Receipts of all pending settlements are read in one JSON-RPC batch per new block.
+    const batched = createPublicClient({
+      chain,
+      transport: http(options.rpc_url, {
+        timeout: options.rpc_timeout_ms ?? x402Limits.rpc_timeout_ms,
+        retryCount: 0,
+        batch: true,
+      }),
+    }) as PublicClient;
+    sender = {
+      run: createSerialQueue(),
+      next_nonce: null,
+      fees: null,
+      watcher: createReceiptWatcher(batched, {
+        poll_interval_ms: x402Limits.receipt_poll_interval_ms,
+        immediate: pub,
+      }),
+    };
+    broadcasters.set(key, sender);
+  }
+  const s = sender;
+  const codes = expiringMap<{ code: Hex | undefined }>(
+    x402Limits.code_cache_entries_max,
+    x402Limits.code_cache_ttl_ms,
+  );
 
-  async function broadcast(send: (nonce: number) => Promise<Hex>): Promise<Hex> {
-    return sender.run(async () => {
-      const nonce =
-        sender.next_nonce ??
-        (await pub.getTransactionCount({ address: account.address, blockTag: "pending" }));
-      try {
-        const hash = await send(nonce);
-        sender.next_nonce = nonce + 1;
-        return hash;
-      } catch (error) {
-        sender.next_nonce = null;
-        throw error;
+  /** Fee quotes shared by every settlement for a while; a failed quote is not kept. */
+  function fees(): Promise<Fees> {
+    if (s.fees && Date.now() - s.fees.at_ms <= x402Limits.fee_cache_ttl_ms) return s.fees.fees;
+    const quote = (async (): Promise<Fees> => {
+      const [block, tip] = await Promise.all([
+        pub.getBlock({ blockTag: "latest" }),
+        pub
+          .request({ method: "eth_maxPriorityFeePerGas" })
+          .then((hex) => BigInt(hex))
+          .catch(() => null),
+      ]);
+      const base = block.baseFeePerGas;
+      if (base === null || base === undefined) return { gasPrice: await pub.getGasPrice() };
+      const priority = tip ?? 0n;
+      return { maxFeePerGas: base * 2n + priority, maxPriorityFeePerGas: priority };
+    })();
+    const entry = { at_ms: Date.now(), fees: quote };
+    s.fees = entry;
+    quote.catch(() => {
+      if (s.fees === entry) s.fees = null;
+    });
+    return quote;
+  }
+
+  /** Signs with the next nonce and hands the transaction to the node, in queue order. */
+  async function broadcast(tx: { to: Hex; data: Hex; gas: bigint }): Promise<Hex> {
+    const fee = await fees();
+    return s.run(async () => {
+      for (let attempt = 0; ; attempt++) {
+        const nonce =
+          s.next_nonce ??
+          (await pub.getTransactionCount({ address: account.address, blockTag: "pending" }));
+        const raw = await account.signTransaction({
+          chainId: options.chain_id,
+          to: tx.to,
+          data: tx.data,
+          gas: tx.gas,
+          nonce,
+          value: 0n,
+          ...("gasPrice" in fee ? { type: "legacy" as const, gasPrice: fee.gasPrice } : fee),
+        } as never);
+        const hash = keccak256(raw);
+        try {
+          await pub.request({ method: "eth_sendRawTransaction", params: [raw] });
+          s.next_nonce = nonce + 1;
+          return hash;
+        } catch (error) {
+          s.next_nonce = null;
+          // It may have reached the node: answer its hash and let the receipt tell (a timeout
+          // there is settlement_pending, reconciled from chain), never send it a second time.
+          if (isDeliveryUnknown(error)) return hash;
+          if (/already known/i.test(message(error))) return hash;
+          // Another sender used this key's nonce: the node refused it; read it again, once.
+          if (attempt === 0 && /nonce too low|nonce.*already.*used/i.test(message(error))) continue;
+          throw error;
+        }
       }
     });
   }
 
-  const signer = toFacilitatorEvmSigner(
+  /**
+   * The gas a call needs, estimated now with a margin: the estimate is also the last
+   * simulation before broadcasting (state may have moved since verify: a payer who spent the
+   * balance meanwhile is refused here, not mined as a revert that burns the hub's gas).
+   */
+  async function gasOf(estimate: Promise<bigint>): Promise<bigint> {
+    const gas = await estimate;
+    return gas + (gas * BigInt(x402Limits.settle_gas_margin_percent)) / 100n;
+  }
+
+  async function waitForReceipt(hash: Hex, timeout_ms: number) {
+    try {
+      return await s.watcher.wait(hash, timeout_ms);
+    } catch (error) {
+      if (error instanceof WaitForTransactionReceiptTimeoutError) {
+        // Dropped from the node (not merely slow)? Then its nonce is free again.
+        await pub.getTransaction({ hash }).catch((e) => {
+          if (e instanceof TransactionNotFoundError) s.next_nonce = null;
+        });
+      }
+      throw error;
+    }
+  }
+
+  type WriteArgs = Parameters<FacilitatorEvmSigner["writeContract"]>[0];
+  async function writeContract(args: WriteArgs): Promise<Hex> {
+    const call = { address: args.address, abi: args.abi as Abi, functionName: args.functionName };
+    const encoded = encodeFunctionData({ ...call, args: args.args } as never);
+    const data = (args.dataSuffix ? `${encoded}${args.dataSuffix.slice(2)}` : encoded) as Hex;
+    const gas =
+      args.gas ??
+      (await gasOf(
+        // Throws the contract's revert (ContractFunctionRevertedError) before anything is sent.
+        pub.estimateContractGas({ ...call, args: args.args, account: account.address } as never),
+      ));
+    return broadcast({ to: args.address, data, gas });
+  }
+
+  async function getCode(args: { address: Hex }): Promise<Hex | undefined> {
+    const k = args.address.toLowerCase();
+    const known = codes.get(k);
+    if (known) return known.code;
+    const code = await pub.getCode(args);
+    codes.set(k, { code });
+    return code;
+  }
+
+  return toFacilitatorEvmSigner(
     {
       address: account.address,
       readContract: (args) => pub.readContract({ ...args, abi: args.abi as Abi }),
       verifyTypedData: (args) => pub.verifyTypedData(args as never),
-      getCode: (args) => pub.getCode(args),
-      waitForTransactionReceipt: (args) => pub.waitForTransactionReceipt(args),
-      writeContract: (args) =>
-        broadcast((nonce) =>
-          wallet.writeContract({
-            address: args.address,
-            abi: args.abi as Abi,
-            functionName: args.functionName,
-            args: args.args,
-            nonce,
-            ...(args.gas !== undefined ? { gas: args.gas } : {}),
-            ...(args.dataSuffix ? { dataSuffix: args.dataSuffix } : {}),
-          } as never),
+      getCode,
+      waitForTransactionReceipt: (args: { hash: Hex; timeout?: number }) =>
+        waitForReceipt(
+          args.hash,
+          args.timeout ?? options.receipt_timeout_ms ?? x402Limits.settle_receipt_timeout_ms,
         ),
-      sendTransaction: (args) =>
-        broadcast((nonce) => wallet.sendTransaction({ to: args.to, data: args.data, nonce })),
+      writeContract,
+      sendTransaction: async (args) =>
+        broadcast({
+          to: args.to,
+          data: args.data,
+          gas: await gasOf(
+            pub.estimateGas({ account: account.address, to: args.to, data: args.data }),
+          ),
+        }),
     },
     { confirmationTimeoutMs: options.receipt_timeout_ms ?? x402Limits.settle_receipt_timeout_ms },
   );
-  return signer;
 }
