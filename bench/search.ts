@@ -10,7 +10,7 @@
  */
 import { sql } from "kysely";
 import { type ServiceInput, tokensOf } from "../src/catalog/index.ts";
-import { searchHits } from "../src/catalog/store.ts";
+import { searchHits } from "../src/catalog/search-store.ts";
 import { loadConfig } from "../src/config.ts";
 import type { Database } from "../src/db/db.ts";
 import { filterOf } from "../src/http/routes/catalog/services.ts";

@@ -13,7 +13,7 @@ import {
   type ServiceInput,
   type SkillInput,
 } from "./index.ts";
-import { searchHits } from "./store.ts";
+import { searchHits } from "./search-store.ts";
 
 const textSchema = {
   type: "object",

@@ -19,6 +19,7 @@ import { checkPricing, priceOf } from "./pricing.ts";
 import { catalogProblems } from "./problems.ts";
 import { type Ranked, rankHits, tokensOf } from "./rank.ts";
 import { checkInput, compileSchema } from "./schemas.ts";
+import * as searchStore from "./search-store.ts";
 import * as store from "./store.ts";
 
 /** Signs a quote payload as a compact JWS with the hub's key (injected by the composition root). */
@@ -391,8 +392,8 @@ export function createCatalog(deps: CatalogDeps) {
     }
     const max = limits.search_candidates_max;
     const hits = tokens.length
-      ? await store.searchHits(ex, deps.dialect, tokens, filter, max)
-      : await store.filteredHits(ex, filter, 0.5, max);
+      ? await searchStore.searchHits(ex, deps.dialect, tokens, filter, max)
+      : await searchStore.filteredHits(ex, filter, 0.5, max);
     const ranked = rankHits(await hitsWithHealth(ex, hits), context);
     const kept = options.limit === undefined ? ranked : ranked.slice(0, options.limit);
     const services = new Map(

@@ -30,7 +30,7 @@ import {
 } from "../../bench/search-data.ts";
 import { percentile } from "../../bench/support.ts";
 import { tokensOf } from "../../src/catalog/index.ts";
-import { searchHits } from "../../src/catalog/store.ts";
+import { searchHits } from "../../src/catalog/search-store.ts";
 import { loadConfig } from "../../src/config.ts";
 import { type Database, openDatabase } from "../../src/db/db.ts";
 import { filterOf } from "../../src/http/routes/catalog/services.ts";
