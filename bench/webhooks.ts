@@ -6,7 +6,8 @@
  * transaction) to a node:http receiver on 127.0.0.1, on SQLite and PostgreSQL.
  *
  * The same-run baseline is a raw POST loop to the same receiver: bodies and headers of the same
- * sizes, as many requests in flight as the outbox worker keeps (its batch), over keep-alive
+ * sizes, as many requests in flight as the hub can have at one receiver (the outbox worker's
+ * in-flight bound, capped by the sender's sockets per receiver), over keep-alive
  * connections (before and after the hub, added up; the hub keeps connections alive per receiver
  * address too) and, for scale, with a fresh connection per POST.
  * The receiver runs in a worker thread, so it takes no time from the sending thread, and
@@ -21,7 +22,7 @@ import type { Database } from "../src/db/db.ts";
 import { isoOf } from "../src/kernel/clock.ts";
 import { limits } from "../src/kernel/limits.ts";
 import { createHub, type Hub } from "../src/main.ts";
-import { signedHeaders } from "../src/webhooks/index.ts";
+import { signedHeaders, webhookLimits } from "../src/webhooks/index.ts";
 import { type BenchDatabase, onEachDatabase, pad, ratioText } from "./support.ts";
 
 const DELIVERIES_AT_SCALE_1 = 4000;
@@ -31,6 +32,8 @@ const EMIT_LANES_PG = 4;
 /** A run that has not delivered everything by then stops; the table shows how many arrived. */
 const RUN_SECONDS_MAX = 60;
 const TARGET = { per_s: 2000, ratio: 0.5 } as const;
+/** Requests the hub can have in flight at one receiver, and so the baseline's concurrency. */
+const IN_FLIGHT = Math.min(limits.outbox_in_flight_max, webhookLimits.sender_sockets_per_pool_max);
 
 /** One way of getting `requests` POSTs to the receiver, as the receiver counted them. */
 export interface DeliveryRun {
@@ -304,7 +307,7 @@ async function benchOn(name: BenchDatabase, db: Database, dir: string, deliverie
   try {
     const made = await backlog(hub, rx.origin, Math.ceil(deliveries / 2));
     const sample = await sampleRequest(hub);
-    const concurrency = limits.outbox_batch_size;
+    const concurrency = IN_FLIGHT;
     await rawLoop(rx, sample, Math.min(500, made.deliveries), concurrency, true); // warm-up
     // The keep-alive baseline runs before and after the hub and counts as their sum, so load
     // from elsewhere on the box that comes or goes meanwhile moves both sides alike.
@@ -339,7 +342,7 @@ export async function benchWebhooks(scale: number): Promise<WebhooksRow[]> {
 
 /** The table of benchWebhooks' rows. */
 export function webhooksTable(rows: WebhooksRow[]): string {
-  const concurrency = limits.outbox_batch_size;
+  const concurrency = IN_FLIGHT;
   const lines = [
     `\nwebhook deliveries to a local receiver vs a raw POST loop (same bodies, same receiver, ` +
       `${concurrency} in flight)\n`,

@@ -141,6 +141,7 @@ export async function createHub(
       await ctx.pipelineFlows.stop();
       clearTimeout(grace);
       await tasks?.stop();
+      await worker.idle();
       if (!options.database) await db.close();
     },
   };
@@ -150,7 +151,7 @@ export async function createHub(
 function backgroundTasks(ctx: AppContext, worker: ReturnType<typeof createOutboxWorker>): Task[] {
   const { db } = ctx;
   return [
-    { name: "outbox", interval_ms: limits.outbox_poll_interval_ms, run: worker.runOnce },
+    { name: "outbox", interval_ms: limits.outbox_poll_interval_ms, run: worker.pump },
     {
       name: "expire-holds",
       interval_ms: limits.sweep_interval_ms,

@@ -186,7 +186,9 @@ export async function runWebhookChaos(o: {
     const emitted = Date.now();
     const reader = await openReader(store);
     try {
-      for (let i = 0; i < 600; i++) {
+      // Every delivery to the dead endpoint takes its 6 attempts: the wait grows with the run.
+      const drainUntil = Date.now() + Math.max(150_000, o.journeys * 2_000);
+      while (Date.now() < drainUntil) {
         const rows = await reader.rows<{ n: unknown }>(
           "select count(*) as n from webhook_deliveries where status = 'pending'",
         );

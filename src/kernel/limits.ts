@@ -86,6 +86,8 @@ export const limits = {
 
   /** Outbox and scheduler. */
   outbox_batch_size: 50,
+  /** Messages the background worker keeps in hand across batches (webhook POSTs in flight). */
+  outbox_in_flight_max: 200,
   outbox_lease_ms: 60_000,
   outbox_poll_interval_ms: 500,
   outbox_attempts_max: 6,

@@ -75,6 +75,8 @@ export interface WorkerDeps {
   logger: Logger;
   handlers: Record<string, OutboxHandler>;
   batch_size?: number;
+  /** Messages `pump` keeps in hand at most (several batches). */
+  in_flight_max?: number;
   lease_ms?: number;
   attempts_max?: number;
 }
@@ -83,6 +85,7 @@ export interface WorkerDeps {
 export function createOutboxWorker(deps: WorkerDeps) {
   const { db, clock, logger } = deps;
   const batch_size = deps.batch_size ?? limits.outbox_batch_size;
+  const in_flight_max = Math.max(batch_size, deps.in_flight_max ?? limits.outbox_in_flight_max);
   const lease_ms = deps.lease_ms ?? limits.outbox_lease_ms;
   const attempts_max = deps.attempts_max ?? limits.outbox_attempts_max;
 
@@ -151,6 +154,60 @@ export function createOutboxWorker(deps: WorkerDeps) {
     return claimed.length;
   }
 
+  /*
+   * Background delivery keeps up to `in_flight_max` messages in hand, claiming the next batch as
+   * soon as there is room for it rather than when the previous batch has finished: one slow
+   * batch (a webhook receiver that times out) holds back only its own messages.
+   */
+  let inFlight = 0;
+  const handling = new Set<Promise<void>>();
+  let roomFreed: (() => void) | null = null;
+
+  /**
+   * Claims one batch when there is room (waiting for room first when there is none) and hands it
+   * over without waiting for it; returns how many it claimed (the task loop runs it again at once
+   * while there is work). `idle()` waits for what is in hand.
+   */
+  async function pump(): Promise<number> {
+    while (inFlight > 0 && inFlight + batch_size > in_flight_max) {
+      await new Promise<void>((resolve) => {
+        roomFreed = resolve;
+      });
+    }
+    const claimed = await store.claimDue(db.kysely, db.dialect, {
+      now_ms: clock.now_ms(),
+      lease_ms,
+      limit: Math.min(batch_size, in_flight_max - inFlight),
+      topics: Object.keys(deps.handlers),
+    });
+    if (claimed.length === 0) return 0;
+    inFlight += claimed.length;
+    const byTopic = new Map<string, OutboxMessage[]>();
+    for (const m of claimed) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    const work = Promise.all(
+      [...byTopic].map(async ([topic, messages]) =>
+        settle(messages, await handle(topic, messages)),
+      ),
+    )
+      .then(() => undefined)
+      // A lease that ends unrecorded is claimed again later: nothing is lost, only delayed.
+      .catch((error: unknown) => logger.error({ err: error }, "outbox batch failed"))
+      .finally(() => {
+        inFlight -= claimed.length;
+        handling.delete(work);
+        const wake = roomFreed;
+        roomFreed = null;
+        wake?.();
+      });
+    handling.add(work);
+    return claimed.length;
+  }
+
+  /** Resolves once every batch `pump` handed over has been handled and recorded. */
+  async function idle(): Promise<void> {
+    while (handling.size > 0) await Promise.allSettled([...handling]);
+  }
+
   /** Runs batches until nothing is due (tests and shutdown drains). */
   async function drain(rounds_max = 100): Promise<number> {
     let total = 0;
@@ -162,7 +219,7 @@ export function createOutboxWorker(deps: WorkerDeps) {
     return total;
   }
 
-  return { runOnce, drain };
+  return { runOnce, drain, pump, idle };
 }
 
 export type OutboxWorker = ReturnType<typeof createOutboxWorker>;
