@@ -82,18 +82,28 @@ export async function claimDue(
   spec: { now_ms: number; lease_ms: number; limit: number; topics: string[] },
 ): Promise<OutboxMessage[]> {
   if (spec.topics.length === 0) return [];
-  const lock = dialect === "postgres" ? sql`for update skip locked` : sql``;
   const topics = sql.join(spec.topics.map((t) => sql`${t}`));
-  const result = await sql<OutboxRow>`
-    update outbox_messages
-       set locked_until_ms = ${spec.now_ms + spec.lease_ms}, attempts = attempts + 1
-     where id in (
-       select id from outbox_messages
+  const due = sql`select id from outbox_messages
         where state = 'pending' and due_at_ms <= ${spec.now_ms}
           and locked_until_ms <= ${spec.now_ms} and topic in (${topics})
         order by due_at_ms
-        limit ${spec.limit}
-        ${lock})
+        limit ${spec.limit}`;
+  // On PostgreSQL the pick is a materialized CTE: as a plain `in (subquery … limit)` the planner
+  // may run the subquery more than once and update more rows than the limit.
+  const result =
+    dialect === "postgres"
+      ? await sql<OutboxRow>`
+    with picked as materialized (${due} for update skip locked)
+    update outbox_messages
+       set locked_until_ms = ${spec.now_ms + spec.lease_ms}, attempts = attempts + 1
+      from picked
+     where outbox_messages.id = picked.id
+       and state = 'pending' and locked_until_ms <= ${spec.now_ms}
+    returning outbox_messages.*`.execute(ex)
+      : await sql<OutboxRow>`
+    update outbox_messages
+       set locked_until_ms = ${spec.now_ms + spec.lease_ms}, attempts = attempts + 1
+     where id in (${due})
        and state = 'pending' and locked_until_ms <= ${spec.now_ms}
     returning *`.execute(ex);
   return result.rows.map(toMessage).sort((a, b) => a.due_at_ms - b.due_at_ms);
