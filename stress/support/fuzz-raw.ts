@@ -70,6 +70,11 @@ export function parseRaw(data: Buffer): RawAnswer {
   }
   let body = end < 0 ? Buffer.alloc(0) : data.subarray(end + 4);
   if (String(headers["transfer-encoding"]).includes("chunked")) body = dechunk(body);
+  else if (headers["content-length"] !== undefined) {
+    // Bytes past the length belong to the next answer: a mutated request whose body outgrew its
+    // content-length is read by the server as two pipelined requests, each answered on its own.
+    body = body.subarray(0, Number(headers["content-length"]));
+  }
   return { answer: { status, headers, body: body.toString() } };
 }
 

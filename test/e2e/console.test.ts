@@ -263,7 +263,8 @@ describe.skipIf("skip" in browserCheck)("console in chromium", () => {
     const orderId = c.url().split("/").at(-1) ?? "";
     await c.getByLabel("Add evidence").fill("The shared folder is still empty.");
     await c.getByRole("button", { name: "Send", exact: true }).click();
-    await c.getByText("The shared folder is still empty.").waitFor();
+    // The posted message (the box may still hold the text until the send returns).
+    await c.locator("p", { hasText: "The shared folder is still empty." }).first().waitFor();
 
     // The operator finds it in the disputes queue, with its evidence and the split form.
     const op = await user();
