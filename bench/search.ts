@@ -10,7 +10,7 @@
  */
 import { sql } from "kysely";
 import { type ServiceInput, tokensOf } from "../src/catalog/index.ts";
-import { searchHits } from "../src/catalog/search-store.ts";
+import { createTermStats, searchHits, type TermStats } from "../src/catalog/search-store.ts";
 import { loadConfig } from "../src/config.ts";
 import type { Database } from "../src/db/db.ts";
 import { filterOf } from "../src/http/routes/catalog/services.ts";
@@ -201,9 +201,14 @@ async function timedPost(
 
 const quotesIn = (text: string) => (JSON.parse(text) as { quotes: unknown[] }).quotes.length;
 
+/** The raw query's own BM25 statistics per hub, cached as the catalogue caches its own. */
+const rawStats = new WeakMap<Hub, TermStats>();
+
 /** The raw full-text query the endpoint starts from, timed in-process. */
 async function rawSearch(hub: Hub, tokens: string[], filter: ReturnType<typeof filterOf>) {
   const { db } = hub.ctx;
+  const stats = rawStats.get(hub) ?? createTermStats();
+  rawStats.set(hub, stats);
   const start = process.hrtime.bigint();
   const found = await searchHits(
     db.kysely,
@@ -211,6 +216,9 @@ async function rawSearch(hub: Hub, tokens: string[], filter: ReturnType<typeof f
     tokens,
     filter,
     limits.search_candidates_max,
+    {
+      stats,
+    },
   );
   return { ms: elapsedMs(start), results: found.length };
 }

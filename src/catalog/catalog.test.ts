@@ -439,7 +439,7 @@ describeStores("catalogue search scan", (store) => {
   });
 
   const found = async (tokens: string[], filter: object, limit: number, scan: number) =>
-    (await searchHits(store.db.kysely, store.db.dialect, tokens, filter, limit, scan)).map(
+    (await searchHits(store.db.kysely, store.db.dialect, tokens, filter, limit, { scan })).map(
       (h) => Object.entries(ids).find(([, id]) => id === h.id)?.[0],
     );
 

@@ -91,6 +91,8 @@ export function createCatalog(deps: CatalogDeps) {
   const { clock } = deps;
   const ttl_ms = deps.quote_ttl_ms ?? limits.quote_ttl_ms;
   const lookup = createLookup();
+  /** BM25's statistics on SQLite, dropped whenever this catalogue writes what search reads. */
+  const termStats = searchStore.createTermStats();
 
   async function publishSkill(tx: Executor, owner_id: string, input: SkillInput): Promise<Skill> {
     input.operations.forEach((op, i) => {
@@ -168,6 +170,7 @@ export function createCatalog(deps: CatalogDeps) {
         `${input.name}@${input.version} exists`,
       );
     }
+    termStats.invalidate();
     return service;
   }
 
@@ -202,6 +205,7 @@ export function createCatalog(deps: CatalogDeps) {
       return { service, search_text: searchTextOf(service, skill) };
     });
     await store.insertNewServices(tx, deps.dialect, rows);
+    termStats.invalidate();
     return rows.map((r) => r.service);
   }
 
@@ -221,6 +225,7 @@ export function createCatalog(deps: CatalogDeps) {
       );
     }
     await store.retireService(tx, deps.dialect, id);
+    termStats.invalidate();
     return { ...s, status: "retired" };
   }
 
@@ -392,7 +397,7 @@ export function createCatalog(deps: CatalogDeps) {
     }
     const max = limits.search_candidates_max;
     const hits = tokens.length
-      ? await searchStore.searchHits(ex, deps.dialect, tokens, filter, max)
+      ? await searchStore.searchHits(ex, deps.dialect, tokens, filter, max, { stats: termStats })
       : await searchStore.filteredHits(ex, filter, 0.5, max);
     const ranked = rankHits(await hitsWithHealth(ex, hits), context);
     const kept = options.limit === undefined ? ranked : ranked.slice(0, options.limit);

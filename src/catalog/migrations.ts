@@ -1,5 +1,20 @@
 import { sql } from "kysely";
 import type { AgxMigration } from "../db/migrate.ts";
+import { filterTokensOf, foldedWords } from "./search-terms.ts";
+
+/** Rows the search re-index reads at once. */
+const REINDEX_BATCH_ROWS = 2000;
+
+interface SearchRowText {
+  rid: number;
+  skill_key: string;
+  provider_id: string;
+  region: string;
+  execution_mode: string;
+  tags: string;
+  rails: string;
+  search_text: string;
+}
 
 /** Skills, services (versioned), their full-text index, and quotes. */
 export const catalogMigrations: Record<string, AgxMigration> = {
@@ -146,6 +161,47 @@ export const catalogMigrations: Record<string, AgxMigration> = {
           .on("catalog_search_rows")
           .columns([column, "rid"])
           .execute();
+      }
+    },
+  },
+  "1975_catalog_search_terms": {
+    async up(db, dialect) {
+      // SQLite only (decision 0005): each search row keeps its words, which BM25 now reads here
+      // instead of FTS5's bm25, and the index adds the row's filter values as tokens. Without
+      // positions (detail = none) the index is a third of its size and walks faster; no query
+      // needs them (every word is matched alone).
+      if (dialect !== "sqlite") return;
+      await sql`alter table catalog_search_rows add column terms text not null default ''`.execute(
+        db,
+      );
+      await sql`alter table catalog_search_rows add column terms_count integer not null
+        default 0`.execute(db);
+      await sql`drop table catalog_search_vocab`.execute(db);
+      await sql`drop table catalog_search_fts`.execute(db);
+      await sql`create virtual table catalog_search_fts using fts5(search_text, content = '',
+        contentless_delete = 1, detail = none,
+        tokenize = 'unicode61 remove_diacritics 2')`.execute(db);
+      await sql`create virtual table catalog_search_vocab
+        using fts5vocab(catalog_search_fts, 'row')`.execute(db);
+      for (let after = 0; ; ) {
+        const rows = await sql<SearchRowText>`select r.rid, r.skill_key, r.provider_id, r.region,
+            r.execution_mode, r.tags, r.rails, s.search_text
+          from catalog_search_rows r join catalog_services s on s.id = r.service_id
+          where r.rid > ${after} order by r.rid limit ${REINDEX_BATCH_ROWS}`.execute(db);
+        if (rows.rows.length === 0) break;
+        for (const r of rows.rows) {
+          const words = foldedWords(r.search_text);
+          const tokens = filterTokensOf({
+            ...r,
+            tags: JSON.parse(r.tags) as string[],
+            rails: JSON.parse(r.rails) as string[],
+          });
+          await sql`update catalog_search_rows set terms = ${words.join(" ")},
+            terms_count = ${words.length} where rid = ${r.rid}`.execute(db);
+          await sql`insert into catalog_search_fts (rowid, search_text)
+            values (${r.rid}, ${`${r.search_text} ${tokens.join(" ")}`})`.execute(db);
+        }
+        after = Number(rows.rows[rows.rows.length - 1]?.rid);
       }
     },
   },

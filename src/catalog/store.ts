@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { type DialectName, type Executor, num, tablesOf } from "../db/db.ts";
 import type { Service, ServiceFilter, Skill } from "./model.ts";
+import { searchRowOf, sqliteIndexOf } from "./search-terms.ts";
 import { serviceFromJson, serviceToJson } from "./serialize.ts";
 
 type Int = number | bigint;
@@ -63,6 +64,9 @@ export interface SearchRow {
   maturity: string;
   rails: string;
   tags: string;
+  /** SQLite only: the service's words as FTS5 indexes them, space-separated, and their count. */
+  terms: string;
+  terms_count: Int;
 }
 
 interface CatalogTables {
@@ -71,7 +75,7 @@ interface CatalogTables {
   catalog_quotes: QuoteRow;
   catalog_search_rows: SearchRow;
   catalog_search_fts: { rowid: Int; search_text: string };
-  catalog_search_vocab: { term: string };
+  catalog_search_vocab: { term: string; doc: Int };
 }
 
 export const q = (ex: Executor) => tablesOf<CatalogTables>(ex);
@@ -246,33 +250,18 @@ export async function insertNewServices(
         .execute();
       continue;
     }
+    const indexed = chunk.map(({ service, search_text }) => sqliteIndexOf(service, search_text));
     const rids = await q(ex)
       .insertInto("catalog_search_rows")
-      .values(chunk.map(({ service }) => searchRowOf(service)) as never)
+      .values(indexed.map((i) => i.row) as never)
       .returning(["rid", "service_id"])
       .execute();
-    const text = new Map(chunk.map((c) => [c.service.id, c.search_text]));
+    const text = new Map(indexed.map((i) => [i.row.service_id, i.fts_text]));
     await q(ex)
       .insertInto("catalog_search_fts")
       .values(rids.map((r) => ({ rowid: r.rid, search_text: text.get(r.service_id) ?? "" })))
       .execute();
   }
-}
-
-/** The narrow row search filters and ranks on (catalog_search_rows, without its index). */
-function searchRowOf(s: Service) {
-  return {
-    service_id: s.id,
-    name: s.name,
-    skill_key: s.skill_key,
-    region: s.region,
-    execution_mode: s.execution_mode,
-    provider_id: s.provider_id,
-    price_minor: s.pricing.amount_minor ?? s.pricing.minimum_minor,
-    maturity: s.maturity,
-    rails: JSON.stringify(s.rails),
-    tags: JSON.stringify(s.tags),
-  };
 }
 
 /** Adds a latest active service to what search reads (its narrow row and full-text entry). */
@@ -285,12 +274,16 @@ async function searchable(ex: Executor, dialect: DialectName, s: Service, search
       .execute();
     return;
   }
+  const indexed = sqliteIndexOf(s, search_text);
   const { rid } = await q(ex)
     .insertInto("catalog_search_rows")
-    .values(row as never)
+    .values(indexed.row as never)
     .returning("rid")
     .executeTakeFirstOrThrow();
-  await q(ex).insertInto("catalog_search_fts").values({ rowid: rid, search_text }).execute();
+  await q(ex)
+    .insertInto("catalog_search_fts")
+    .values({ rowid: rid, search_text: indexed.fts_text })
+    .execute();
 }
 
 /** Removes services from what search reads (a newer version replaced them, or they retired). */
@@ -419,12 +412,23 @@ export function applyFilter<QB extends { where: (...args: any[]) => QB }>(
 ): QB {
   let out = query;
   if (f.skill_key) out = out.where("s.skill_key", "=", f.skill_key);
-  if (f.category) out = out.where("s.skill_key", "like", `${f.category.replace(/[\\%_]/g, "")}.%`);
+  if (f.category) {
+    const escaped = f.category.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    out = out.where(sql<boolean>`s.skill_key like ${`${escaped}.%`} escape '\\'`);
+  }
   if (f.provider_id) out = out.where("s.provider_id", "=", f.provider_id);
   if (f.region) out = out.where("s.region", "=", f.region);
   if (f.execution_mode) out = out.where("s.execution_mode", "=", f.execution_mode);
-  if (f.tag) out = out.where(sql<boolean>`s.tags like ${likeJsonString(f.tag)} escape '\\'`);
-  if (f.rail) out = out.where(sql<boolean>`s.rails like ${likeJsonString(f.rail)} escape '\\'`);
+  // Tags and rails compare without case on both databases (SQLite's LIKE ignores ASCII case,
+  // PostgreSQL's does not), as SQLite's filter tokens do.
+  if (f.tag) {
+    const pattern = likeJsonString(f.tag.toLowerCase());
+    out = out.where(sql<boolean>`lower(s.tags) like ${pattern} escape '\\'`);
+  }
+  if (f.rail) {
+    const pattern = likeJsonString(f.rail.toLowerCase());
+    out = out.where(sql<boolean>`lower(s.rails) like ${pattern} escape '\\'`);
+  }
   if (f.price_min_minor !== undefined) out = out.where("s.price_minor", ">=", f.price_min_minor);
   if (f.price_max_minor !== undefined) out = out.where("s.price_minor", "<=", f.price_max_minor);
   return out;

@@ -63,6 +63,10 @@ export const limits = {
   search_scan_max: 400,
   /** Longer words a query word may stand for in a prefix pass before FTS5 expands it itself. */
   search_prefix_words_max: 16,
+  /** How long SQLite search trusts its cached BM25 statistics (documents, words' counts). */
+  search_term_stats_ttl_ms: 60_000,
+  /** Words whose document counts SQLite search keeps cached. */
+  search_term_stats_max: 20_000,
   search_results_max: 50,
   search_query_chars_max: 500,
   search_tokens_max: 16,

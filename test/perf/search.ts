@@ -30,7 +30,7 @@ import {
 } from "../../bench/search-data.ts";
 import { percentile } from "../../bench/support.ts";
 import { tokensOf } from "../../src/catalog/index.ts";
-import { searchHits } from "../../src/catalog/search-store.ts";
+import { createTermStats, searchHits } from "../../src/catalog/search-store.ts";
 import { loadConfig } from "../../src/config.ts";
 import { type Database, openDatabase } from "../../src/db/db.ts";
 import { filterOf } from "../../src/http/routes/catalog/services.ts";
@@ -236,12 +236,13 @@ try {
   });
   const key = JSON.parse(reg.body).apiKey as string;
   process.stdout.write(`load average ${loadavg().map((l) => l.toFixed(2))}\n`);
+  const stats = createTermStats();
   await measure(
     "raw",
     cases.map((c) => {
       const tokens = tokensOf(c.query);
       const filter = filterOf(hub.ctx, c.filters ?? {});
-      return () => searchHits(db.kysely, db.dialect, tokens, filter, CANDIDATES);
+      return () => searchHits(db.kysely, db.dialect, tokens, filter, CANDIDATES, { stats });
     }),
   );
   // The same queries without filters, scored as the store did before decision 0005 (bm25 or
@@ -249,7 +250,7 @@ try {
   const unfiltered = cases.filter((c) => !c.filters).map((c) => tokensOf(c.query));
   await measure(
     "raw-nofilt",
-    unfiltered.map((t) => () => searchHits(db.kysely, db.dialect, t, {}, CANDIDATES)),
+    unfiltered.map((t) => () => searchHits(db.kysely, db.dialect, t, {}, CANDIDATES, { stats })),
   );
   await measure(
     "every-match",
