@@ -497,3 +497,79 @@ describeStores("catalogue search scan", (store) => {
     expect(quote.amount_minor).toBe(10_000n);
   });
 });
+
+describeStores("catalogue search with live health", (store) => {
+  const clock = manualClock(Date.UTC(2026, 10, 4));
+  const keys = createKeySet({ clock, overlap_ms: 1e9, cache_ms: 0 });
+  const uniq = Math.random().toString(36).slice(2, 8);
+  const word = `lamp${uniq}`;
+  const asked: string[][] = [];
+  const healthy = new Set<string>();
+  let catalog: Catalog;
+
+  beforeAll(async () => {
+    await keys.ensure(store.db.kysely);
+    catalog = createCatalog({
+      clock,
+      dialect: store.db.dialect,
+      signQuote: (ex, payload) => keys.signCompact(ex, "agx-quote+jwt", payload),
+      checkUrl: async () => {},
+      health: async (_ex, names) => {
+        asked.push([...names].sort());
+        return new Map(
+          names
+            .filter((n) => healthy.has(n))
+            .map((n) => [n, { success_rate: 1, p50_latency_ms: 5 }]),
+        );
+      },
+    });
+    const key = `glow${uniq}.lamp`;
+    await store.db.transaction(async (tx) => {
+      await catalog.publishSkill(tx, "prn_a", skill(key));
+      // Same words: in the searcher's region a service scores 0.15 more than elsewhere.
+      const specs: [string, string][] = [
+        ["near", "us-east"],
+        ["twin", "us-east"],
+        ["far", "ap-south"],
+      ];
+      for (const [name, region] of specs) {
+        await catalog.publishService(
+          tx,
+          "prn_a",
+          service(`${name}-${uniq}`, key, { description: `${word} lights`, region }),
+        );
+      }
+    });
+  });
+
+  const names = (ranked: { service: Service }[]) =>
+    ranked.map((r) => r.service.name.replace(`-${uniq}`, ""));
+
+  it("asks for the health only of services it can lift into the results", async () => {
+    asked.length = 0;
+    healthy.add(`twin-${uniq}`);
+    const top = await catalog.search(
+      store.db.kysely,
+      word,
+      {},
+      { region: "us-east" },
+      { limit: 1 },
+    );
+    // twin's success rate lifts it over near, its equal without health; far is out of reach.
+    expect(names(top)).toEqual(["twin"]);
+    expect(asked).toEqual([[`near-${uniq}`, `twin-${uniq}`]]);
+  });
+
+  it("asks for every candidate's health when health can exclude one", async () => {
+    asked.length = 0;
+    const top = await catalog.search(
+      store.db.kysely,
+      word,
+      {},
+      { region: "us-east", min_trust: 0.5 },
+      { limit: 1 },
+    );
+    expect(names(top)).toEqual(["twin"]);
+    expect(asked).toEqual([[`far-${uniq}`, `near-${uniq}`, `twin-${uniq}`]]);
+  });
+});

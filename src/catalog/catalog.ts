@@ -17,7 +17,7 @@ import type {
 } from "./model.ts";
 import { checkPricing, priceOf } from "./pricing.ts";
 import { catalogProblems } from "./problems.ts";
-import { type Ranked, rankHits, tokensOf } from "./rank.ts";
+import { HEALTH_SCORE_MAX, type Ranked, rankHits, tokensOf } from "./rank.ts";
 import { checkInput, compileSchema } from "./schemas.ts";
 import * as searchStore from "./search-store.ts";
 import * as store from "./store.ts";
@@ -377,6 +377,25 @@ export function createCatalog(deps: CatalogDeps) {
   }
 
   /**
+   * The hits that can still make the `limit` best once live health is known: health only adds
+   * to a score (at most HEALTH_SCORE_MAX), so a hit whose score without it is more than that
+   * below the `limit`-th best cannot. All of them when health can exclude a hit (a latency or
+   * trust floor) or there is no limit.
+   */
+  function contenders(hits: SearchHit[], context: SearchContext, limit: number | undefined) {
+    const excludes = context.max_latency_ms !== undefined || context.min_trust !== undefined;
+    if (excludes || limit === undefined || hits.length <= limit) return hits;
+    const floor = rankHits(hits, context);
+    const kth = floor[limit - 1]?.score;
+    if (kth === undefined) return hits;
+    // Scores are rounded to 1e-4: the margin keeps a tie on either side.
+    const keep = new Set(
+      floor.filter((r) => r.score + HEALTH_SCORE_MAX + 1e-4 >= kth).map((r) => r.hit.id),
+    );
+    return hits.filter((h) => keep.has(h.id));
+  }
+
+  /**
    * Full-text search with filters, ranked with the searcher's context and live health. Ranking
    * reads narrow search rows; only the `limit` best services (all ranked ones without it) are
    * read in full.
@@ -399,7 +418,10 @@ export function createCatalog(deps: CatalogDeps) {
     const hits = tokens.length
       ? await searchStore.searchHits(ex, deps.dialect, tokens, filter, max, { stats: termStats })
       : await searchStore.filteredHits(ex, filter, 0.5, max);
-    const ranked = rankHits(await hitsWithHealth(ex, hits), context);
+    const ranked = rankHits(
+      await hitsWithHealth(ex, contenders(hits, context, options.limit)),
+      context,
+    );
     const kept = options.limit === undefined ? ranked : ranked.slice(0, options.limit);
     const services = new Map(
       (

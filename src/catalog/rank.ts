@@ -22,6 +22,9 @@ export interface RankedHit {
   reasons: string[];
 }
 
+/** The most live health adds to a score (a success rate of 1). */
+export const HEALTH_SCORE_MAX = 0.05;
+
 /** Whether a hit breaks a hard constraint of the context (over budget, too slow, untrusted). */
 function excluded(h: SearchHit, context: SearchContext): boolean {
   const price = h.price_minor;
@@ -69,7 +72,7 @@ export function rankHits(hits: SearchHit[], context: SearchContext): RankedHit[]
       reasons.push(`uses ${(share * 100).toFixed(1)} % of the budget`);
     }
     if (h.success_rate !== null) {
-      score += 0.05 * h.success_rate;
+      score += HEALTH_SCORE_MAX * h.success_rate;
       reasons.push(`success rate ${(h.success_rate * 100).toFixed(1)} %`);
     } else {
       reasons.push("no track record yet");
