@@ -4,6 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import { limits } from "../kernel/limits.ts";
+import { checkpointInBackground } from "./checkpoint.ts";
 
 /** Which engine a database runs on. */
 export type DialectName = "sqlite" | "postgres";
@@ -103,6 +104,10 @@ function openSqlite(file: string): Database {
   raw.pragma("synchronous = NORMAL");
   raw.pragma("busy_timeout = 5000");
   raw.pragma("foreign_keys = ON");
+  // A worker checkpoints the WAL (see checkpoint.ts); this connection's own automatic
+  // checkpoint stays as the bound on the WAL, should the worker fall behind or be gone.
+  raw.pragma(`wal_autocheckpoint = ${limits.sqlite_wal_autocheckpoint_pages}`);
+  const release = file === ":memory:" ? async () => {} : checkpointInBackground(file);
   // Money is int64: read every integer as bigint so nothing above 2^53 is silently rounded.
   raw.defaultSafeIntegers(true);
   const kysely = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
@@ -114,7 +119,10 @@ function openSqlite(file: string): Database {
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },
-    close: () => kysely.destroy(),
+    close: async () => {
+      await release();
+      await kysely.destroy();
+    },
   };
 }
 

@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomFillSync } from "node:crypto";
 
 const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
 
 let lastTime = 0;
-let lastRandom = new Uint8Array(10);
+let lastRandom: Uint8Array = new Uint8Array(10);
 
 /**
  * A ULID-style id body: 48-bit millisecond time then 80 random bits, in Crockford base32,
@@ -15,7 +15,7 @@ export function ulid(now_ms: number = Date.now()): string {
     incrementInPlace(lastRandom);
   } else {
     lastTime = now_ms;
-    lastRandom = new Uint8Array(randomBytes(10));
+    lastRandom = randomTen();
   }
   return encodeTime(now_ms) + encodeRandom(lastRandom);
 }
@@ -38,13 +38,31 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+/** Random bytes drawn ahead in one call: a call to the CSPRNG per id costs more than the id. */
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+
+function randomTen(): Uint8Array {
+  if (poolAt + 10 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  poolAt += 10;
+  return pool.slice(poolAt - 10, poolAt);
+}
+
+/** 80 bits as 16 Crockford characters, most significant first: two 40-bit halves (exact). */
 function encodeRandom(bytes: Uint8Array): string {
-  let bits = 0n;
-  for (const b of bytes) bits = (bits << 8n) | BigInt(b);
   let out = "";
-  for (let i = 0; i < 16; i++) {
-    out = CROCKFORD.charAt(Number(bits & 31n)) + out;
-    bits >>= 5n;
+  for (const half of [0, 5]) {
+    let bits = 0;
+    for (let i = half; i < half + 5; i++) bits = bits * 256 + (bytes[i] ?? 0);
+    let chars = "";
+    for (let i = 0; i < 8; i++) {
+      chars = CROCKFORD.charAt(bits % 32) + chars;
+      bits = Math.floor(bits / 32);
+    }
+    out += chars;
   }
   return out;
 }

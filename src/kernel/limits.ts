@@ -5,6 +5,15 @@
 export const limits = {
   /** Prepared SQLite statements kept for reuse, by SQL text (most recently used). */
   sqlite_statement_cache_max: 512,
+  /** Argument shapes (row counts, defined keys) one compiled query keeps compiled SQL for. */
+  compiled_query_shapes_max: 32,
+  /** How often the background checkpointer copies the SQLite WAL into the database file. */
+  sqlite_checkpoint_interval_ms: 50,
+  /**
+   * WAL pages after which the serving connection checkpoints by itself (SQLite's default is
+   * 1000): the bound on the WAL (≈ 40 MB) when the background checkpointer cannot catch up.
+   */
+  sqlite_wal_autocheckpoint_pages: 10_000,
   /** Largest request body the HTTP server reads. */
   http_body_bytes_max: 1_048_576,
   /** Time a request may take before the server answers 503. */

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { compiledQuery } from "../db/compiled.ts";
 import { big, type Executor, num, numOrNull, tablesOf } from "../db/db.ts";
 import { limits } from "../kernel/limits.ts";
 import type { Account, AccountKind, Transfer, TransferKind, TransferState } from "./model.ts";
@@ -294,15 +295,19 @@ export async function closeHold(
   state: "posted" | "voided" | "expired",
   posted_amount: bigint | null,
 ): Promise<boolean> {
-  const r = await q(tx)
-    .updateTable("ledger_transfers")
-    .set({ state, posted_amount_minor: posted_amount })
-    .where("id", "=", pending_id)
-    .where("kind", "=", "pending")
-    .where("state", "=", "pending")
-    .executeTakeFirst();
-  return r.numUpdatedRows === 1n;
+  const r = await closeHoldQuery(tx, { id: pending_id, state, posted_amount });
+  return r.numAffectedRows === 1n;
 }
+
+const closeHoldQuery = compiledQuery(
+  (db, a: { id: string; state: string; posted_amount: bigint | null }) =>
+    q(db)
+      .updateTable("ledger_transfers")
+      .set({ state: a.state, posted_amount_minor: a.posted_amount })
+      .where("id", "=", a.id)
+      .where("kind", "=", "pending")
+      .where("state", "=", "pending"),
+);
 
 /** Writes the two lines of a posted movement: minus on the debit side, plus on the credit side. */
 export async function insertEntries(tx: Executor, t: Transfer, amount: bigint): Promise<void> {
@@ -410,13 +415,13 @@ export async function verificationFacts(tx: Executor) {
 /** The transfers among `ids` that exist (one query for a batch's replay check). */
 export async function getTransfers(tx: Executor, ids: string[]): Promise<Map<string, Transfer>> {
   if (ids.length === 0) return new Map();
-  const rows = await q(tx)
-    .selectFrom("ledger_transfers")
-    .selectAll()
-    .where("id", "in", ids)
-    .execute();
+  const { rows } = await transfersByIds(tx, ids);
   return new Map(rows.map((r) => [r.id, toTransfer(r)]));
 }
+
+const transfersByIds = compiledQuery((db, ids: string[]) =>
+  q(db).selectFrom("ledger_transfers").selectAll().where("id", "in", ids),
+);
 
 /** The accounts among `ids` that exist. */
 export async function getAccounts(tx: Executor, ids: string[]): Promise<Account[]> {
@@ -453,31 +458,62 @@ export interface AccountDelta {
  * pending side below zero. False, and nothing written, otherwise.
  */
 export async function applyDelta(tx: Executor, account_id: string, d: AccountDelta) {
-  const r = await q(tx)
-    .updateTable("ledger_accounts")
-    .set({
-      balance_minor: sql`balance_minor + ${d.balance}`,
-      pending_debits_minor: sql`pending_debits_minor + ${d.pending_debits}`,
-      pending_credits_minor: sql`pending_credits_minor + ${d.pending_credits}`,
-    })
-    .where("id", "=", account_id)
-    .where("pending_debits_minor", ">=", -d.pending_debits_low)
-    .where("pending_credits_minor", ">=", -d.pending_credits_low)
-    .where("pending_credits_minor", "<=", MAX - d.pending_credits_high)
-    .where("balance_minor", "<=", MAX - d.balance_high)
-    .where((eb) =>
-      eb.or([
-        eb(sql`balance_minor - pending_debits_minor`, ">=", -d.available_low),
-        eb.and([
-          eb("allow_negative", "=", 1),
-          eb(sql`balance_minor - pending_debits_minor`, ">=", -MAX - d.available_low),
-          eb("balance_minor", ">=", -MAX - d.balance_low),
-        ]),
-      ]),
-    )
-    .executeTakeFirst();
-  return r.numUpdatedRows === 1n;
+  const r = await applyDeltaQuery(tx, {
+    id: account_id,
+    balance: d.balance,
+    pending_debits: d.pending_debits,
+    pending_credits: d.pending_credits,
+    pending_debits_min: -d.pending_debits_low,
+    pending_credits_min: -d.pending_credits_low,
+    pending_credits_max: MAX - d.pending_credits_high,
+    balance_max: MAX - d.balance_high,
+    available_min: -d.available_low,
+    negative_available_min: -MAX - d.available_low,
+    negative_balance_min: -MAX - d.balance_low,
+  });
+  return r.numAffectedRows === 1n;
 }
+
+const applyDeltaQuery = compiledQuery(
+  (
+    db,
+    a: {
+      id: string;
+      balance: bigint;
+      pending_debits: bigint;
+      pending_credits: bigint;
+      pending_debits_min: bigint;
+      pending_credits_min: bigint;
+      pending_credits_max: bigint;
+      balance_max: bigint;
+      available_min: bigint;
+      negative_available_min: bigint;
+      negative_balance_min: bigint;
+    },
+  ) =>
+    q(db)
+      .updateTable("ledger_accounts")
+      .set({
+        balance_minor: sql`balance_minor + ${a.balance}`,
+        pending_debits_minor: sql`pending_debits_minor + ${a.pending_debits}`,
+        pending_credits_minor: sql`pending_credits_minor + ${a.pending_credits}`,
+      })
+      .where("id", "=", a.id)
+      .where("pending_debits_minor", ">=", a.pending_debits_min)
+      .where("pending_credits_minor", ">=", a.pending_credits_min)
+      .where("pending_credits_minor", "<=", a.pending_credits_max)
+      .where("balance_minor", "<=", a.balance_max)
+      .where((eb) =>
+        eb.or([
+          eb(sql`balance_minor - pending_debits_minor`, ">=", a.available_min),
+          eb.and([
+            eb("allow_negative", "=", 1),
+            eb(sql`balance_minor - pending_debits_minor`, ">=", a.negative_available_min),
+            eb("balance_minor", ">=", a.negative_balance_min),
+          ]),
+        ]),
+      ),
+);
 
 /** Takes back a change `applyDelta` made earlier in this transaction (its rows are ours). */
 export async function undoDelta(tx: Executor, account_id: string, d: AccountDelta) {
@@ -494,14 +530,20 @@ export async function undoDelta(tx: Executor, account_id: string, d: AccountDelt
 
 /** Inserts transfer rows; returns the ids inserted (a taken id is skipped, not an error). */
 export async function insertTransfers(tx: Executor, ts: Transfer[]): Promise<Set<string>> {
-  const rows = await q(tx)
-    .insertInto("ledger_transfers")
-    .values(ts.map((t) => ({ ...t, metadata: JSON.stringify(t.metadata) })))
-    .onConflict((oc) => oc.column("id").doNothing())
-    .returning("id")
-    .execute();
+  const { rows } = await insertTransfersQuery(
+    tx,
+    ts.map((t) => ({ ...t, metadata: JSON.stringify(t.metadata) })),
+  );
   return new Set(rows.map((r) => r.id));
 }
+
+const insertTransfersQuery = compiledQuery((db, rows: TransferRow[]) =>
+  q(db)
+    .insertInto("ledger_transfers")
+    .values(rows)
+    .onConflict((oc) => oc.column("id").doNothing())
+    .returning("id"),
+);
 
 /** Removes transfers this transaction inserted (undo of a batch that cannot complete). */
 export async function deleteTransfers(tx: Executor, ids: string[]): Promise<void> {
@@ -524,25 +566,27 @@ export async function insertEntryLines(
   lines: { transfer: Transfer; amount: bigint }[],
 ): Promise<void> {
   if (lines.length === 0) return;
-  await q(tx)
-    .insertInto("ledger_entries")
-    .values(
-      lines.flatMap(({ transfer: t, amount }) => [
-        {
-          transfer_id: t.id,
-          account_id: t.debit_account_id,
-          asset: t.asset,
-          amount_minor: -amount,
-          created_at_ms: t.created_at_ms,
-        },
-        {
-          transfer_id: t.id,
-          account_id: t.credit_account_id,
-          asset: t.asset,
-          amount_minor: amount,
-          created_at_ms: t.created_at_ms,
-        },
-      ]),
-    )
-    .execute();
+  await insertEntriesQuery(
+    tx,
+    lines.flatMap(({ transfer: t, amount }) => [
+      {
+        transfer_id: t.id,
+        account_id: t.debit_account_id,
+        asset: t.asset,
+        amount_minor: -amount,
+        created_at_ms: t.created_at_ms,
+      },
+      {
+        transfer_id: t.id,
+        account_id: t.credit_account_id,
+        asset: t.asset,
+        amount_minor: amount,
+        created_at_ms: t.created_at_ms,
+      },
+    ]),
+  );
 }
+
+const insertEntriesQuery = compiledQuery((db, rows: LedgerTables["ledger_entries"][]) =>
+  q(db).insertInto("ledger_entries").values(rows),
+);

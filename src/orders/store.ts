@@ -1,3 +1,4 @@
+import { compiledQuery } from "../db/compiled.ts";
 import { big, type Executor, num, numOrNull, tablesOf } from "../db/db.ts";
 import type { OrderStatus, PaymentStatus } from "./machine.ts";
 import type { Order, OrderEventRow, Outcome, Payment, Rail, Run, RunStatus } from "./model.ts";
@@ -112,18 +113,21 @@ const toRun = (r: RunRow): Run => ({
 
 /** Inserts an order; false when the buyer already has one with this client_ref. */
 export async function insertOrder(ex: Executor, o: Order): Promise<boolean> {
-  const r = await q(ex)
-    .insertInto("orders")
-    .values({
-      ...o,
-      service_snapshot: json(o.service_snapshot),
-      input: json(o.input),
-      handoff: o.handoff === null ? null : json(o.handoff),
-    })
-    .onConflict((oc) => oc.columns(["buyer_id", "client_ref"]).doNothing())
-    .executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+  const r = await insertOrderQuery(ex, {
+    ...o,
+    service_snapshot: json(o.service_snapshot),
+    input: json(o.input),
+    handoff: o.handoff === null ? null : json(o.handoff),
+  });
+  return r.numAffectedRows === 1n;
 }
+
+const insertOrderQuery = compiledQuery((db, row: OrderRow) =>
+  q(db)
+    .insertInto("orders")
+    .values(row)
+    .onConflict((oc) => oc.columns(["buyer_id", "client_ref"]).doNothing()),
+);
 
 export async function getOrder(ex: Executor, id: string): Promise<Order | null> {
   const row = await q(ex).selectFrom("orders").selectAll().where("id", "=", id).executeTakeFirst();
@@ -168,44 +172,69 @@ export async function moveOrder(
   if (patch.error !== undefined) set.error = patch.error;
   if (patch.handoff !== undefined)
     set.handoff = patch.handoff === null ? null : json(patch.handoff);
-  const r = await q(ex)
-    .updateTable("orders")
-    .set(set)
-    .where("id", "=", id)
-    .where("status", "=", from)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  const r = await moveOrderQuery(ex, { id, from, set });
+  return r.numAffectedRows === 1n;
 }
+
+const moveOrderQuery = compiledQuery(
+  (db, a: { id: string; from: OrderStatus; set: Partial<OrderRow> }) =>
+    q(db).updateTable("orders").set(a.set).where("id", "=", a.id).where("status", "=", a.from),
+);
 
 /** Writes an order's state as this transaction left it (a row it inserted itself: no guard). */
 export async function setOrderState(ex: Executor, o: Order): Promise<void> {
-  await q(ex)
-    .updateTable("orders")
-    .set({
-      status: o.status,
-      updated_at_ms: o.updated_at_ms,
-      error: o.error,
-      handoff: o.handoff === null ? null : json(o.handoff),
-    })
-    .where("id", "=", o.id)
-    .execute();
+  await setOrderStateQuery(ex, {
+    id: o.id,
+    status: o.status,
+    updated_at_ms: o.updated_at_ms,
+    error: o.error,
+    handoff: o.handoff === null ? null : json(o.handoff),
+  });
 }
+
+const setOrderStateQuery = compiledQuery(
+  (db, a: Pick<OrderRow, "id" | "status" | "updated_at_ms" | "error" | "handoff">) =>
+    q(db)
+      .updateTable("orders")
+      .set({
+        status: a.status,
+        updated_at_ms: a.updated_at_ms,
+        error: a.error,
+        handoff: a.handoff,
+      })
+      .where("id", "=", a.id),
+);
 
 /** Writes a payment's state as this transaction left it (a row it inserted itself: no guard). */
 export async function setPaymentState(ex: Executor, p: Payment): Promise<void> {
-  await q(ex)
+  await setPaymentStateQuery(ex, {
+    id: p.id,
+    status: p.status,
+    updated_at_ms: p.updated_at_ms,
+    hold_id: p.hold_id,
+    channel_id: p.channel_id,
+    proof: p.proof === null ? null : json(p.proof),
+    verification: p.verification,
+  });
+}
+
+type PaymentState = Pick<
+  PaymentRow,
+  "id" | "status" | "updated_at_ms" | "hold_id" | "channel_id" | "proof" | "verification"
+>;
+const setPaymentStateQuery = compiledQuery((db, a: PaymentState) =>
+  q(db)
     .updateTable("order_payments")
     .set({
-      status: p.status,
-      updated_at_ms: p.updated_at_ms,
-      hold_id: p.hold_id,
-      channel_id: p.channel_id,
-      proof: p.proof === null ? null : json(p.proof),
-      verification: p.verification,
+      status: a.status,
+      updated_at_ms: a.updated_at_ms,
+      hold_id: a.hold_id,
+      channel_id: a.channel_id,
+      proof: a.proof,
+      verification: a.verification,
     })
-    .where("id", "=", p.id)
-    .execute();
-}
+    .where("id", "=", a.id),
+);
 
 export async function insertEvent(ex: Executor, e: OrderEventRow): Promise<void> {
   await q(ex).insertInto("order_events").values(e).execute();
@@ -213,8 +242,12 @@ export async function insertEvent(ex: Executor, e: OrderEventRow): Promise<void>
 
 /** Inserts several audit events in one statement. */
 export async function insertEvents(ex: Executor, es: OrderEventRow[]): Promise<void> {
-  if (es.length) await q(ex).insertInto("order_events").values(es).execute();
+  if (es.length) await insertEventsQuery(ex, es);
 }
+
+const insertEventsQuery = compiledQuery((db, rows: OrderEventRow[]) =>
+  q(db).insertInto("order_events").values(rows),
+);
 
 export async function eventsOf(ex: Executor, order_id: string): Promise<OrderEventRow[]> {
   const rows = await q(ex)
@@ -228,13 +261,16 @@ export async function eventsOf(ex: Executor, order_id: string): Promise<OrderEve
 
 /** Inserts the order's payment; false when it has one already. */
 export async function insertPayment(ex: Executor, p: Payment): Promise<boolean> {
-  const r = await q(ex)
-    .insertInto("order_payments")
-    .values({ ...p, proof: p.proof === null ? null : json(p.proof) })
-    .onConflict((oc) => oc.column("order_id").doNothing())
-    .executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+  const r = await insertPaymentQuery(ex, { ...p, proof: p.proof === null ? null : json(p.proof) });
+  return r.numAffectedRows === 1n;
 }
+
+const insertPaymentQuery = compiledQuery((db, row: PaymentRow) =>
+  q(db)
+    .insertInto("order_payments")
+    .values(row)
+    .onConflict((oc) => oc.column("order_id").doNothing()),
+);
 
 export async function paymentOf(ex: Executor, order_id: string): Promise<Payment | null> {
   const row = await q(ex)
@@ -263,14 +299,18 @@ export async function movePayment(
   if (patch.channel_id !== undefined) set.channel_id = patch.channel_id;
   if (patch.proof !== undefined) set.proof = json(patch.proof);
   if (patch.verification !== undefined) set.verification = patch.verification;
-  const r = await q(ex)
-    .updateTable("order_payments")
-    .set(set)
-    .where("id", "=", id)
-    .where("status", "=", from)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  const r = await movePaymentQuery(ex, { id, from, set });
+  return r.numAffectedRows === 1n;
 }
+
+const movePaymentQuery = compiledQuery(
+  (db, a: { id: string; from: PaymentStatus; set: Partial<PaymentRow> }) =>
+    q(db)
+      .updateTable("order_payments")
+      .set(a.set)
+      .where("id", "=", a.id)
+      .where("status", "=", a.from),
+);
 
 /**
  * Records the ledger hold of a held payment that had none (an x402 payment, booked once it
@@ -294,28 +334,48 @@ export async function attachHold(
 }
 
 export async function insertRun(ex: Executor, run: Run): Promise<void> {
-  await q(ex).insertInto("order_runs").values(run).execute();
+  await insertRunQuery(ex, run);
 }
+
+const insertRunQuery = compiledQuery((db, row: RunRow) =>
+  q(db).insertInto("order_runs").values(row),
+);
 
 export async function finishRun(
   ex: Executor,
   id: string,
   patch: { status: RunStatus; finished_at_ms: number; latency_ms: number; error: string | null },
 ): Promise<void> {
-  await q(ex)
-    .updateTable("order_runs")
-    .set(patch)
-    .where("id", "=", id)
-    .where("status", "=", "running")
-    .execute();
+  await finishRunQuery(ex, { id, patch });
 }
 
+const finishRunQuery = compiledQuery(
+  (
+    db,
+    a: {
+      id: string;
+      patch: {
+        status: RunStatus;
+        finished_at_ms: number;
+        latency_ms: number;
+        error: string | null;
+      };
+    },
+  ) =>
+    q(db)
+      .updateTable("order_runs")
+      .set(a.patch)
+      .where("id", "=", a.id)
+      .where("status", "=", "running"),
+);
+
 export async function insertOutcome(ex: Executor, o: Outcome): Promise<void> {
-  await q(ex)
-    .insertInto("order_outcomes")
-    .values({ ...o, result: json(o.result) })
-    .execute();
+  await insertOutcomeQuery(ex, { ...o, result: json(o.result) });
 }
+
+const insertOutcomeQuery = compiledQuery((db, row: OutcomeRow) =>
+  q(db).insertInto("order_outcomes").values(row),
+);
 
 export async function runsOf(
   ex: Executor,

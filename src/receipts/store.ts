@@ -1,3 +1,4 @@
+import { compiledQuery } from "../db/compiled.ts";
 import { beforeCommit, type Executor, num, numOrNull, tablesOf } from "../db/db.ts";
 import type { IssuerKey, KeyState, ReceiptKind, ReceiptProfile, StoredReceipt } from "./model.ts";
 
@@ -134,8 +135,12 @@ export async function insertReceipt(ex: Executor, r: ReceiptInsert): Promise<voi
     pending.set(ex, [r]);
     return;
   }
-  await q(ex).insertInto("receipts").values(r).execute();
+  await insertReceipts(ex, [r]);
 }
+
+const insertReceipts = compiledQuery((db, rows: ReceiptInsert[]) =>
+  q(db).insertInto("receipts").values(rows),
+);
 
 /** Writes of pending receipts under way, by transaction: a read waits for them. */
 const writing = new WeakMap<object, Promise<void>>();
@@ -153,7 +158,7 @@ async function flushReceipts(ex: Executor): Promise<void> {
     if (before) await before;
     for (let i = 0; i < rows.length; i += RECEIPTS_PER_INSERT_MAX) {
       const chunk = rows.slice(i, i + RECEIPTS_PER_INSERT_MAX);
-      await q(ex).insertInto("receipts").values(chunk).execute();
+      await insertReceipts(ex, chunk);
     }
   })();
   writing.set(ex, write);
