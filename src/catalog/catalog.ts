@@ -417,7 +417,7 @@ export function createCatalog(deps: CatalogDeps) {
     const max = limits.search_candidates_max;
     const hits = tokens.length
       ? await searchStore.searchHits(ex, deps.dialect, tokens, filter, max, { stats: termStats })
-      : await searchStore.filteredHits(ex, filter, 0.5, max);
+      : await searchStore.filteredHits(ex, deps.dialect, filter, 0.5, max);
     const ranked = rankHits(
       await hitsWithHealth(ex, contenders(hits, context, options.limit)),
       context,
@@ -462,7 +462,9 @@ export function createCatalog(deps: CatalogDeps) {
     /** The latest version of a service by name with its skill's latest version, in one read. */
     serviceWithSkill: lookup.serviceWithSkill,
     listSkills: store.listSkills,
-    listServices: store.listServices,
+    /** Latest active services matching the filter, by id, after a cursor. */
+    listServices: (ex: Executor, filter: ServiceFilter, after: string | null, limit: number) =>
+      store.listServices(ex, deps.dialect, filter, after, limit),
     countServices: store.countServices,
   };
 }

@@ -93,7 +93,7 @@ async function ftsScan(
     .innerJoin("catalog_search_rows as s", "s.rid", "f.rowid")
     .select(columns)
     .where(sql<boolean>`catalog_search_fts match ${expression}`);
-  return applyFilter(query, rest).orderBy("f.rowid", "desc").limit(scan).execute();
+  return applyFilter(query, rest, "sqlite").orderBy("f.rowid", "desc").limit(scan).execute();
 }
 
 /** The same scan on PostgreSQL: a tsquery instead of an FTS5 expression, ts_rank for bm25. */
@@ -110,6 +110,7 @@ async function tsvScan(
       .select([...hitColumns, sql<string>`s.search_tsv`.as("tsv")])
       .where(sql<boolean>`s.search_tsv @@ ${query}`),
     filter,
+    "postgres",
   )
     .orderBy("s.rid", "desc")
     .limit(scan);
@@ -241,6 +242,7 @@ export async function searchHits(
 /** Latest active services matching the filter, by id, as search hits of a fixed relevance. */
 export async function filteredHits(
   ex: Executor,
+  dialect: DialectName,
   filter: ServiceFilter,
   relevance: number,
   limit: number,
@@ -248,6 +250,7 @@ export async function filteredHits(
   const query = applyFilter(
     q(ex).selectFrom("catalog_search_rows as s").select(hitColumns),
     filter,
+    dialect,
   );
   const rows = await query.orderBy("s.service_id").limit(limit).execute();
   return rows.map((r) => hitOf(r, relevance));

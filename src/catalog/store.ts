@@ -409,26 +409,22 @@ function likeJsonString(value: string): string {
 export function applyFilter<QB extends { where: (...args: any[]) => QB }>(
   query: QB,
   f: ServiceFilter,
+  dialect: DialectName,
 ): QB {
   let out = query;
   if (f.skill_key) out = out.where("s.skill_key", "=", f.skill_key);
+  // Categories, tags and rails compare without case: SQLite's LIKE ignores ASCII case, and
+  // PostgreSQL's ILIKE (on the column itself, so the planner keeps its statistics) all case.
+  const like = sql.raw(dialect === "postgres" ? "ilike" : "like");
   if (f.category) {
-    const escaped = f.category.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-    out = out.where(sql<boolean>`s.skill_key like ${`${escaped}.%`} escape '\\'`);
+    const escaped = f.category.replace(/[\\%_]/g, (c) => `\\${c}`);
+    out = out.where(sql<boolean>`s.skill_key ${like} ${`${escaped}.%`} escape '\\'`);
   }
   if (f.provider_id) out = out.where("s.provider_id", "=", f.provider_id);
   if (f.region) out = out.where("s.region", "=", f.region);
   if (f.execution_mode) out = out.where("s.execution_mode", "=", f.execution_mode);
-  // Tags and rails compare without case on both databases (SQLite's LIKE ignores ASCII case,
-  // PostgreSQL's does not), as SQLite's filter tokens do.
-  if (f.tag) {
-    const pattern = likeJsonString(f.tag.toLowerCase());
-    out = out.where(sql<boolean>`lower(s.tags) like ${pattern} escape '\\'`);
-  }
-  if (f.rail) {
-    const pattern = likeJsonString(f.rail.toLowerCase());
-    out = out.where(sql<boolean>`lower(s.rails) like ${pattern} escape '\\'`);
-  }
+  if (f.tag) out = out.where(sql<boolean>`s.tags ${like} ${likeJsonString(f.tag)} escape '\\'`);
+  if (f.rail) out = out.where(sql<boolean>`s.rails ${like} ${likeJsonString(f.rail)} escape '\\'`);
   if (f.price_min_minor !== undefined) out = out.where("s.price_minor", ">=", f.price_min_minor);
   if (f.price_max_minor !== undefined) out = out.where("s.price_minor", "<=", f.price_max_minor);
   return out;
@@ -437,6 +433,7 @@ export function applyFilter<QB extends { where: (...args: any[]) => QB }>(
 /** Latest active services matching the filter, by id, after a cursor. */
 export async function listServices(
   ex: Executor,
+  dialect: DialectName,
   filter: ServiceFilter,
   after: string | null,
   limit: number,
@@ -446,7 +443,7 @@ export async function listServices(
     .select(["s.id", "s.body", "s.status", "s.latest"])
     .where("s.latest", "=", 1)
     .where("s.status", "=", "active");
-  query = applyFilter(query, filter);
+  query = applyFilter(query, filter, dialect);
   if (after) query = query.where("s.id", ">", after);
   return (await query.orderBy("s.id").limit(limit).execute()).map(toService);
 }
