@@ -11,12 +11,14 @@
  * connections (before and after the hub, added up; the hub keeps connections alive per receiver
  * address too) and, for scale, with a fresh connection per POST.
  * The receiver runs in a worker thread, so it takes no time from the sending thread, and
- * rates are counted where both sides are the same: from the receiver's first request to its
- * last. Figures, not assertions.
+ * rates (and the sending thread's utilisation) are counted where both sides are the same: from
+ * the receiver's first request to its last. On PostgreSQL the backlog's tables are analyzed before
+ * the hub runs, as autovacuum would have done on a running hub. Figures, not assertions.
  */
 import http from "node:http";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
+import { sql } from "kysely";
 import { loadConfig } from "../src/config.ts";
 import type { Database } from "../src/db/db.ts";
 import { isoOf } from "../src/kernel/clock.ts";
@@ -60,7 +62,7 @@ export interface WebhooksRow {
 }
 
 // Plain JavaScript, evaluated in the worker: it answers 200 "ok" to any POST, counts requests
-// and distinct webhook-ids, and says when the expected count has arrived.
+// and distinct webhook-ids, and says when the first request and the expected count have arrived.
 const RECEIVER = `
 const { parentPort } = require("node:worker_threads");
 const { performance } = require("node:perf_hooks");
@@ -74,7 +76,10 @@ const server = http.createServer((req, res) => {
   req.on("end", () => {
     res.writeHead(200, { "content-type": "text/plain", "content-length": "2" }).end("ok");
     last = performance.now();
-    if (count++ === 0) first = last;
+    if (count++ === 0) {
+      first = last;
+      parentPort.postMessage({ first: true });
+    }
     ids.add(req.headers["webhook-id"]);
     if (count === expected) parentPort.postMessage({ reached: report() });
   });
@@ -94,6 +99,14 @@ interface Counted {
   seconds: number;
 }
 
+/** What the receiver counted of one run, and when its first request came. */
+interface Arrivals {
+  /** Resolves at the first request: where the sender's utilisation starts being measured. */
+  first: Promise<void>;
+  /** Resolves at the expected count, or with what arrived by the deadline. */
+  done: Promise<Counted>;
+}
+
 /** The receiver thread: start, expect a count, wait for it (or a deadline), close. */
 async function startReceiver() {
   const worker = new Worker(RECEIVER, { eval: true });
@@ -102,7 +115,12 @@ async function startReceiver() {
     worker.once("error", reject);
   });
   let waiting: ((c: Counted) => void) | null = null;
-  worker.on("message", (m: { reached?: Counted; report?: Counted }) => {
+  let started: (() => void) | null = null;
+  worker.on("message", (m: { first?: true; reached?: Counted; report?: Counted }) => {
+    if (m.first && started) {
+      started();
+      started = null;
+    }
     const c = m.reached ?? m.report;
     if (c && waiting) {
       waiting(c);
@@ -111,16 +129,20 @@ async function startReceiver() {
   });
   return {
     origin: `http://127.0.0.1:${port}`,
-    /** Resets the counters; the promise settles at `n` requests or after `seconds_max`. */
-    expect(n: number, seconds_max: number): Promise<Counted> {
+    /** Resets the counters and follows the next run of `n` requests (or `seconds_max`). */
+    expect(n: number, seconds_max: number): Arrivals {
       worker.postMessage({ expect: n });
-      return new Promise((resolve) => {
+      const first = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      const done = new Promise<Counted>((resolve) => {
         const timer = setTimeout(() => worker.postMessage({ report: true }), seconds_max * 1000);
         waiting = (c) => {
           clearTimeout(timer);
           resolve(c);
         };
       });
+      return { first, done };
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -130,6 +152,19 @@ async function startReceiver() {
   };
 }
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+/**
+ * The sending thread's event-loop utilisation over the receiver's window, from its first request
+ * to its last (the same window as the rate; the hub's first claim waits for the outbox task's
+ * first tick, which is not delivery work).
+ */
+function utilisationOver(arrivals: Arrivals) {
+  let from = performance.eventLoopUtilization();
+  void arrivals.first.then(() => {
+    from = performance.eventLoopUtilization();
+  });
+  return () => performance.eventLoopUtilization(from).utilization;
+}
 
 function runOf(c: Counted, sender_busy: number): DeliveryRun {
   return {
@@ -210,6 +245,27 @@ async function backlog(hub: Hub, origin: string, events: number) {
   return { deliveries: emitted, emit_per_s: events / ((performance.now() - start) / 1000) };
 }
 
+/** The tables the backlog fills and the hub's delivery reads and writes. */
+const DELIVERY_TABLES = [
+  "outbox_messages",
+  "webhook_endpoints",
+  "webhook_messages",
+  "webhook_deliveries",
+  "webhook_attempts",
+];
+
+/**
+ * On PostgreSQL, statistics for the tables the backlog has just filled, as autovacuum keeps them
+ * for a running hub (it analyzes a table once a tenth of it has changed, within a minute). Never
+ * analyzed, they look tiny to the planner, which then scans and sorts the whole backlog for every
+ * batch: a state of the seconds after a schema is created, not of the delivery path under test.
+ * SQLite gathers no statistics by itself and a hub never asks it to, so none there.
+ */
+async function analyzeAsAutovacuumWould(db: Database): Promise<void> {
+  if (db.dialect !== "postgres") return;
+  for (const table of DELIVERY_TABLES) await sql.raw(`analyze ${table}`).execute(db.kysely);
+}
+
 /** The bytes and headers of one delivery the hub made, so the baseline sends the same sizes. */
 async function sampleRequest(hub: Hub) {
   const { db } = hub.ctx;
@@ -257,26 +313,25 @@ async function rawLoop(
       req.end(sample.body);
     });
   const arrived = rx.expect(total, RUN_SECONDS_MAX);
-  const elu = performance.eventLoopUtilization();
+  const busy = utilisationOver(arrived);
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < total) await post(next++);
     }),
   );
-  const c = await arrived;
-  const busy = performance.eventLoopUtilization(elu).utilization;
+  const c = await arrived.done;
   if (agent) agent.destroy();
-  return runOf(c, busy);
+  return runOf(c, busy());
 }
 
 /** Starts the hub's workers on the backlog and waits until the receiver has every delivery. */
 async function hubRun(hub: Hub, rx: Receiver, deliveries: number) {
   const arrived = rx.expect(deliveries, RUN_SECONDS_MAX);
-  const elu = performance.eventLoopUtilization();
+  const busy = utilisationOver(arrived);
   hub.startWorkers();
-  const c = await arrived;
-  const busy = performance.eventLoopUtilization(elu).utilization;
+  const c = await arrived.done;
+  const sender_busy = busy();
   // Let the last attempts be recorded before counting them.
   const { db, outbox } = hub.ctx;
   const deadline = performance.now() + 10_000;
@@ -288,7 +343,7 @@ async function hubRun(hub: Hub, rx: Receiver, deliveries: number) {
     .select((eb) => eb.fn.countAll().as("n"))
     .where("status", "=", "succeeded")
     .executeTakeFirstOrThrow();
-  return { run: runOf(c, busy), succeeded: Number(done.n) };
+  return { run: runOf(c, sender_busy), succeeded: Number(done.n) };
 }
 
 async function benchOn(name: BenchDatabase, db: Database, dir: string, deliveries: number) {
@@ -306,6 +361,7 @@ async function benchOn(name: BenchDatabase, db: Database, dir: string, deliverie
   const hub = await createHub(config, { database: db });
   try {
     const made = await backlog(hub, rx.origin, Math.ceil(deliveries / 2));
+    await analyzeAsAutovacuumWould(hub.ctx.db);
     const sample = await sampleRequest(hub);
     const concurrency = IN_FLIGHT;
     await rawLoop(rx, sample, Math.min(500, made.deliveries), concurrency, true); // warm-up
@@ -377,7 +433,8 @@ export function webhooksTable(rows: WebhooksRow[]): string {
     "ratio = per s / the keep-alive raw loop's per s; per s = requests the receiver counted from",
     `its first to its last. The issue's targets (≥ ${TARGET.per_s}/s and ≥ ${TARGET.ratio}×) are ` +
       "printed, not asserted.",
-    "sender = event-loop utilisation of the sending thread (the hub's own, for the hub);",
+    "sender = event-loop utilisation of the sending thread (the hub's own, for the hub) over the",
+    "same window; on PostgreSQL the backlog's tables were analyzed first, as autovacuum would;",
     "dupes = requests - distinct webhook-ids. The keep-alive baseline ran before and after the",
     "hub (n is both runs together).",
   );

@@ -1,6 +1,13 @@
 import type { Database, Executor } from "../db/db.ts";
 import { batchHandler, type Outbox, type OutboxHandler } from "../outbox/index.ts";
-import type { AttemptRef, WebhookDelivery, Webhooks } from "../webhooks/index.ts";
+import {
+  type AttemptRef,
+  type Job,
+  type SendResult,
+  type WebhookDelivery,
+  type Webhooks,
+  webhookLimits,
+} from "../webhooks/index.ts";
 
 /** One outbox row per attempt, so the webhook schedule never depends on the outbox's own. */
 export const TOPIC_WEBHOOK_DELIVER = "webhook.deliver";
@@ -30,9 +37,27 @@ export function createWebhookFlows(deps: { webhooks: Webhooks; outbox: Outbox })
     return made.length;
   }
 
+  /**
+   * Records a batch's attempts, schedules the next attempt of each that will retry and finishes
+   * the batch's outbox rows, all in the caller's transaction: a batch's records are one commit.
+   */
+  async function recordBatch(
+    tx: Executor,
+    sent: readonly { job: Job; result: SendResult; attempt: number }[],
+    outbox_ids: readonly string[],
+  ): Promise<void> {
+    const steps = await webhooks.finishAll(tx, sent);
+    for (const [i, { job, attempt }] of sent.entries()) {
+      const retry_at_ms = steps[i]?.retry_at_ms ?? null;
+      if (retry_at_ms !== null) await schedule(tx, job.delivery, attempt + 1, retry_at_ms);
+    }
+    await outbox.finish(tx, outbox_ids);
+  }
+
   return {
     emit,
     schedule,
+    recordBatch,
     /** Sends one delivery again (a new generation of attempts). */
     redeliver: async (tx: Executor, owner_id: string, endpoint_id: string, id: string) => {
       const d = await webhooks.reopen(tx, owner_id, endpoint_id, id);
@@ -52,10 +77,10 @@ export type WebhookFlows = ReturnType<typeof createWebhookFlows>;
 
 /**
  * The delivery handler: reads the attempts, POSTs outside any transaction (a slow receiver holds
- * no lock), then records the results and schedules the next attempts in one transaction. The
- * worker hands it every claimed attempt at once, so a batch costs a few reads, its POSTs side by
- * side, and one commit. A crash between a POST and its record sends the same `webhook-id` again,
- * which receivers dedupe.
+ * no lock), then records the results, schedules the next attempts and finishes the outbox rows in
+ * one transaction. The worker hands it up to `attempts_per_batch_max` claimed attempts at once,
+ * so a batch costs one read, its POSTs side by side, and one commit. A crash between a POST and
+ * its record sends the same `webhook-id` again, which receivers dedupe.
  */
 export function webhookHandlers(deps: {
   db: Database;
@@ -65,35 +90,37 @@ export function webhookHandlers(deps: {
   const { db, webhooks, flows } = deps;
   const disabled = { status_code: null, retry_after_ms: null, error: "endpoint disabled" };
   return {
-    [TOPIC_WEBHOOK_DELIVER]: batchHandler(async (messages) => {
-      const refs: AttemptRef[] = messages.map((m) => ({
-        delivery_id: String(m.payload.delivery_id),
-        generation: Number(m.payload.generation),
-        attempt: Number(m.payload.attempt),
-      }));
-      const jobs = await webhooks.jobs(db.kysely, refs);
-      const done = await Promise.all(
-        jobs.map(async (job, i) => {
-          if (!job) return null;
-          const result =
-            job.endpoint.status === "enabled"
-              ? await webhooks.send(job)
-              : { ...disabled, duration_ms: 0 };
-          return { job, result, attempt: refs[i]?.attempt ?? job.delivery.attempts + 1 };
-        }),
-      );
-      const sent = done.filter((d) => d !== null);
-      if (sent.length) {
-        await db.transaction(async (tx) => {
-          const steps = await webhooks.finishAll(tx, sent);
-          for (const [i, { job, attempt }] of sent.entries()) {
-            const retry_at_ms = steps[i]?.retry_at_ms ?? null;
-            if (retry_at_ms !== null)
-              await flows.schedule(tx, job.delivery, attempt + 1, retry_at_ms);
-          }
-        });
-      }
-      return messages.map(() => ({ outcome: "done" as const }));
-    }),
+    [TOPIC_WEBHOOK_DELIVER]: batchHandler(
+      async (messages, progress) => {
+        const refs: AttemptRef[] = messages.map((m) => ({
+          delivery_id: String(m.payload.delivery_id),
+          generation: Number(m.payload.generation),
+          attempt: Number(m.payload.attempt),
+        }));
+        const jobs = await webhooks.jobs(db.kysely, refs);
+        const done = await Promise.all(
+          jobs.map(async (job, i) => {
+            if (!job) return null;
+            const result =
+              job.endpoint.status === "enabled"
+                ? await webhooks.send(job)
+                : { ...disabled, duration_ms: 0 };
+            return { job, result, attempt: refs[i]?.attempt ?? job.delivery.attempts + 1 };
+          }),
+        );
+        progress.effectsDone();
+        const sent = done.filter((d) => d !== null);
+        if (sent.length === 0) return messages.map(() => ({ outcome: "done" as const }));
+        await db.transaction((tx) =>
+          flows.recordBatch(
+            tx,
+            sent,
+            messages.map((m) => m.id),
+          ),
+        );
+        return messages.map(() => ({ outcome: "recorded" as const }));
+      },
+      { batch_size_max: webhookLimits.attempts_per_batch_max },
+    ),
   };
 }

@@ -99,8 +99,12 @@ export const limits = {
 
   /** Outbox and scheduler. */
   outbox_batch_size: 50,
-  /** Messages the background worker keeps in hand across batches (webhook POSTs in flight). */
-  outbox_in_flight_max: 200,
+  /**
+   * Messages the background worker keeps in hand across batches (webhook POSTs in flight or
+   * queued for a connection, and batches being read or recorded): enough that the sockets stay
+   * busy while a few batches wait on database round trips.
+   */
+  outbox_in_flight_max: 400,
   outbox_lease_ms: 60_000,
   outbox_poll_interval_ms: 500,
   outbox_attempts_max: 6,

@@ -22,25 +22,49 @@ export interface OutboxMessage {
   created_at_ms: number;
 }
 
-/** What a handler reports. Throwing counts as `retry` with the error as reason. */
+/**
+ * What a handler reports. Throwing counts as `retry` with the error as reason. `recorded`: done,
+ * and the handler already finished the message (Outbox.finish) in the transaction that wrote its
+ * results, so the worker writes nothing more for it.
+ */
 export type HandlerOutcome =
   | { outcome: "done" }
+  | { outcome: "recorded" }
   | { outcome: "retry"; reason: string; retry_at_ms?: number }
   | { outcome: "dead"; reason: string };
 
+/** What a batch handler may tell the worker before it answers. */
+export interface BatchProgress {
+  /**
+   * The batch's effects on the outside world are over (its POSTs have ended) and only its own
+   * records remain: its messages stop counting against the worker's in-flight bound.
+   */
+  effectsDone(): void;
+}
+
+/** A batch handler: one outcome per message, in order (see OutboxHandler). */
+export type BatchHandle = (
+  messages: OutboxMessage[],
+  progress: BatchProgress,
+) => Promise<HandlerOutcome[]>;
+
 /**
- * Handles one message. A handler may also carry `batch`, which the worker then calls once with
- * every claimed message of its topic (so their records share a transaction); it answers one
- * outcome per message, in order, and throwing counts as `retry` for all of them.
+ * Handles one message. A handler may also carry `batch`, which the worker then calls with the
+ * claimed messages of its topic, up to `batch_size_max` at once (the worker's batch size by
+ * default), so their records share a transaction; it answers one outcome per message, in order,
+ * and throwing counts as `retry` for all of them.
  */
 export type OutboxHandler = ((message: OutboxMessage) => Promise<HandlerOutcome | undefined>) & {
-  batch?: (messages: OutboxMessage[]) => Promise<HandlerOutcome[]>;
+  batch?: BatchHandle;
+  batch_size_max?: number;
 };
 
 /** A handler whose work is done for several messages at once (see OutboxHandler.batch). */
 export function batchHandler(
-  batch: (messages: OutboxMessage[]) => Promise<HandlerOutcome[]>,
+  batch: BatchHandle,
+  options: { batch_size_max?: number } = {},
 ): OutboxHandler {
-  const one = async (message: OutboxMessage) => (await batch([message]))[0];
-  return Object.assign(one, { batch });
+  const one = async (message: OutboxMessage) =>
+    (await batch([message], { effectsDone: () => {} }))[0];
+  return Object.assign(one, { batch }, options);
 }

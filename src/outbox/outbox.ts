@@ -3,7 +3,7 @@ import type { Clock } from "../kernel/clock.ts";
 import { newId } from "../kernel/ids.ts";
 import { limits } from "../kernel/limits.ts";
 import type { Logger } from "../kernel/logger.ts";
-import type { HandlerOutcome, OutboxHandler, OutboxMessage } from "./model.ts";
+import type { BatchProgress, HandlerOutcome, OutboxHandler, OutboxMessage } from "./model.ts";
 import * as store from "./store.ts";
 
 export interface OutboxDeps {
@@ -50,9 +50,18 @@ export function createOutbox(deps: OutboxDeps) {
     return store.cancel(tx, dedupe_key, clock.now_ms());
   }
 
+  /**
+   * Finishes leased messages as done in the caller's transaction, for a handler that records
+   * its results and its messages in one commit (it then reports them `recorded`).
+   */
+  async function finish(tx: Executor, ids: readonly string[]): Promise<void> {
+    await store.finishDone(tx, ids, clock.now_ms());
+  }
+
   return {
     enqueue,
     cancel,
+    finish,
     get: store.get,
     byDedupeKey: store.byDedupeKey,
     countByState: store.countByState,
@@ -94,13 +103,37 @@ export function createOutboxWorker(deps: WorkerDeps) {
     reason: error instanceof Error ? error.message : String(error),
   });
 
+  /**
+   * Claimed messages as the handlers take them: by topic, in claim order, at most the handler's
+   * batch size at once.
+   */
+  function batchesOf(claimed: readonly OutboxMessage[]): [string, OutboxMessage[]][] {
+    const byTopic = new Map<string, OutboxMessage[]>();
+    for (const m of claimed) {
+      const list = byTopic.get(m.topic);
+      if (list) list.push(m);
+      else byTopic.set(m.topic, [m]);
+    }
+    const out: [string, OutboxMessage[]][] = [];
+    for (const [topic, messages] of byTopic) {
+      const size = deps.handlers[topic]?.batch_size_max ?? batch_size;
+      for (let i = 0; i < messages.length; i += size)
+        out.push([topic, messages.slice(i, i + size)]);
+    }
+    return out;
+  }
+
   /** Runs one topic's claimed messages through its handler (all at once when it batches). */
-  async function handle(topic: string, messages: OutboxMessage[]): Promise<HandlerOutcome[]> {
+  async function handle(
+    topic: string,
+    messages: OutboxMessage[],
+    progress: BatchProgress = { effectsDone: () => {} },
+  ): Promise<HandlerOutcome[]> {
     const handler = deps.handlers[topic];
     if (!handler) return messages.map(() => ({ outcome: "done" }));
     if (handler.batch) {
       try {
-        const outcomes = await handler.batch(messages);
+        const outcomes = await handler.batch(messages, progress);
         return messages.map((_, i) => outcomes[i] ?? retryOf("no outcome from the batch"));
       } catch (error) {
         return messages.map(() => retryOf(error));
@@ -117,12 +150,16 @@ export function createOutboxWorker(deps: WorkerDeps) {
     );
   }
 
-  /** Records outcomes: every `done` in one statement, the rest (rare) one by one. */
+  /**
+   * Records outcomes: every `done` in one statement, the rest (rare) one by one; `recorded` ones
+   * the handler has finished itself.
+   */
   async function settle(messages: OutboxMessage[], outcomes: HandlerOutcome[]): Promise<void> {
     const now_ms = clock.now_ms();
     const done: string[] = [];
     for (const [i, message] of messages.entries()) {
       const outcome = outcomes[i] ?? retryOf("no outcome");
+      if (outcome.outcome === "recorded") continue;
       if (outcome.outcome === "done") {
         done.push(message.id);
       } else if (outcome.outcome === "dead" || message.attempts >= attempts_max) {
@@ -144,10 +181,8 @@ export function createOutboxWorker(deps: WorkerDeps) {
       limit: batch_size,
       topics: Object.keys(deps.handlers),
     });
-    const byTopic = new Map<string, OutboxMessage[]>();
-    for (const m of claimed) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
     await Promise.all(
-      [...byTopic].map(async ([topic, messages]) =>
+      batchesOf(claimed).map(async ([topic, messages]) =>
         settle(messages, await handle(topic, messages)),
       ),
     );
@@ -155,21 +190,55 @@ export function createOutboxWorker(deps: WorkerDeps) {
   }
 
   /*
-   * Background delivery keeps up to `in_flight_max` messages in hand, claiming the next batch as
-   * soon as there is room for it rather than when the previous batch has finished: one slow
-   * batch (a webhook receiver that times out) holds back only its own messages.
+   * Background delivery keeps up to `in_flight_max` messages whose effects are under way (webhook
+   * POSTs in flight or waiting for a connection), claiming more as soon as there is room for a
+   * batch rather than when the previous batch has finished: one slow batch (a webhook receiver
+   * that times out) holds back only its own messages. A batch whose effects are done no longer
+   * takes room while it records its results (round trips that would otherwise leave the
+   * connections idle); as many again may be recording at once. A claim takes all the room there
+   * is, so while claims are slow each one brings more.
    */
   let inFlight = 0;
+  let held = 0;
+  const held_max = 2 * in_flight_max;
   const handling = new Set<Promise<void>>();
   let roomFreed: (() => void) | null = null;
 
+  function wake(): void {
+    const resolve = roomFreed;
+    roomFreed = null;
+    resolve?.();
+  }
+
+  /** Hands one batch of a topic to its handler without waiting for it. */
+  function start(topic: string, messages: OutboxMessage[]): void {
+    let effectsDone = false;
+    const release = () => {
+      if (effectsDone) return;
+      effectsDone = true;
+      inFlight -= messages.length;
+      wake();
+    };
+    const work = handle(topic, messages, { effectsDone: release })
+      .then((outcomes) => settle(messages, outcomes))
+      // A lease that ends unrecorded is claimed again later: nothing is lost, only delayed.
+      .catch((error: unknown) => logger.error({ err: error }, "outbox batch failed"))
+      .finally(() => {
+        release();
+        held -= messages.length;
+        handling.delete(work);
+        wake();
+      });
+    handling.add(work);
+  }
+
   /**
-   * Claims one batch when there is room (waiting for room first when there is none) and hands it
-   * over without waiting for it; returns how many it claimed (the task loop runs it again at once
-   * while there is work). `idle()` waits for what is in hand.
+   * Claims what there is room for (waiting for room for a batch first when there is none) and
+   * hands it over in its handlers' batches without waiting for them; returns how many it claimed
+   * (the task loop runs it again at once while there is work). `idle()` waits for what is in hand.
    */
   async function pump(): Promise<number> {
-    while (inFlight > 0 && inFlight + batch_size > in_flight_max) {
+    while (held > 0 && (inFlight + batch_size > in_flight_max || held + batch_size > held_max)) {
       await new Promise<void>((resolve) => {
         roomFreed = resolve;
       });
@@ -177,29 +246,12 @@ export function createOutboxWorker(deps: WorkerDeps) {
     const claimed = await store.claimDue(db.kysely, db.dialect, {
       now_ms: clock.now_ms(),
       lease_ms,
-      limit: Math.min(batch_size, in_flight_max - inFlight),
+      limit: Math.min(in_flight_max - inFlight, held_max - held),
       topics: Object.keys(deps.handlers),
     });
-    if (claimed.length === 0) return 0;
     inFlight += claimed.length;
-    const byTopic = new Map<string, OutboxMessage[]>();
-    for (const m of claimed) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
-    const work = Promise.all(
-      [...byTopic].map(async ([topic, messages]) =>
-        settle(messages, await handle(topic, messages)),
-      ),
-    )
-      .then(() => undefined)
-      // A lease that ends unrecorded is claimed again later: nothing is lost, only delayed.
-      .catch((error: unknown) => logger.error({ err: error }, "outbox batch failed"))
-      .finally(() => {
-        inFlight -= claimed.length;
-        handling.delete(work);
-        const wake = roomFreed;
-        roomFreed = null;
-        wake?.();
-      });
-    handling.add(work);
+    held += claimed.length;
+    for (const [topic, messages] of batchesOf(claimed)) start(topic, messages);
     return claimed.length;
   }
 

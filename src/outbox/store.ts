@@ -24,6 +24,14 @@ interface OutboxTables {
 
 const q = (ex: Executor) => tablesOf<OutboxTables>(ex);
 
+/*
+ * `state = 'pending'` as a guard on rows already picked by id. Written as an expression so that
+ * SQLite (no ANALYZE statistics) looks the rows up by primary key instead of walking the
+ * (state, due_at_ms) index over every pending message: with a backlog of 10k that walk made
+ * each batch's updates cost milliseconds. PostgreSQL plans both forms alike.
+ */
+const pendingGuard = sql<boolean>`state || '' = 'pending'`;
+
 function toMessage(row: OutboxRow): OutboxMessage {
   return {
     id: row.id,
@@ -104,7 +112,7 @@ export async function claimDue(
     update outbox_messages
        set locked_until_ms = ${spec.now_ms + spec.lease_ms}, attempts = attempts + 1
      where id in (${due})
-       and state = 'pending' and locked_until_ms <= ${spec.now_ms}
+       and ${pendingGuard} and locked_until_ms <= ${spec.now_ms}
     returning *`.execute(ex);
   return result.rows.map(toMessage).sort((a, b) => a.due_at_ms - b.due_at_ms);
 }
@@ -121,7 +129,7 @@ export async function finish(
     .updateTable("outbox_messages")
     .set({ state, finished_at_ms: now_ms, last_error: error, locked_until_ms: 0 })
     .where("id", "=", id)
-    .where("state", "=", "pending")
+    .where(pendingGuard)
     .execute();
 }
 
@@ -132,7 +140,7 @@ export async function finishDone(ex: Executor, ids: readonly string[], now_ms: n
     .updateTable("outbox_messages")
     .set({ state: "done", finished_at_ms: now_ms, last_error: null, locked_until_ms: 0 })
     .where("id", "in", [...ids])
-    .where("state", "=", "pending")
+    .where(pendingGuard)
     .execute();
 }
 
@@ -147,7 +155,7 @@ export async function reschedule(
     .updateTable("outbox_messages")
     .set({ due_at_ms, last_error: error, locked_until_ms: 0 })
     .where("id", "=", id)
-    .where("state", "=", "pending")
+    .where(pendingGuard)
     .execute();
 }
 

@@ -6,13 +6,7 @@ import { stringifyWithBigints } from "../kernel/json.ts";
 import { isProblem } from "../kernel/problem.ts";
 import * as deliveries from "./deliveries-store.ts";
 import { webhookLimits } from "./limits.ts";
-import type {
-  RetryPolicy,
-  SendResult,
-  WebhookAttempt,
-  WebhookDelivery,
-  WebhookMessage,
-} from "./model.ts";
+import type { RetryPolicy, SendResult, WebhookAttempt, WebhookDelivery } from "./model.ts";
 import { createSender } from "./sender.ts";
 import { signedHeaders } from "./signing.ts";
 import * as store from "./store.ts";
@@ -76,11 +70,7 @@ export interface AttemptRef {
 }
 
 /** One delivery's attempt, ready to send. */
-export interface Job {
-  delivery: WebhookDelivery;
-  endpoint: store.EndpointRow;
-  message: WebhookMessage;
-}
+export type Job = deliveries.DeliveryToSend;
 
 /** Events into messages and deliveries; attempts out through the SSRF-guarded fetch. */
 export function createDelivery(deps: DeliveryDeps) {
@@ -143,35 +133,26 @@ export function createDelivery(deps: DeliveryDeps) {
   }
 
   /**
-   * The attempts named by `refs` (three reads for all of them), each null when it is stale or
+   * The attempts named by `refs` (one read for all of them), each null when it is stale or
    * already done.
    */
   async function jobs(ex: Executor, refs: readonly AttemptRef[]): Promise<(Job | null)[]> {
-    const found = await deliveries.getDeliveries(
+    const found = await deliveries.getDeliveriesToSend(
       ex,
       refs.map((r) => r.delivery_id),
     );
     const taken = new Set<string>();
-    const due = refs.map((ref) => {
-      const d = found.get(ref.delivery_id);
+    return refs.map((ref) => {
+      const j = found.get(ref.delivery_id);
+      const d = j?.delivery;
       const current =
         d?.status === "pending" &&
         d.generation === ref.generation &&
         d.attempts === ref.attempt - 1;
       // One attempt per delivery per batch: a twin row would be recorded once, sent twice.
-      if (!current || taken.has(d.id)) return null;
-      taken.add(d.id);
-      return d;
-    });
-    const live = due.filter((d): d is WebhookDelivery => d !== null);
-    if (live.length === 0) return due.map(() => null);
-    const endpoints = await store.getEndpointRows(ex, [...new Set(live.map((d) => d.endpoint_id))]);
-    const messages = await store.getMessages(ex, [...new Set(live.map((d) => d.message_id))]);
-    return due.map((delivery) => {
-      if (!delivery) return null;
-      const endpoint = endpoints.get(delivery.endpoint_id);
-      const message = messages.get(delivery.message_id);
-      return endpoint && message ? { delivery, endpoint, message } : null;
+      if (!j || !current || taken.has(j.delivery.id)) return null;
+      taken.add(j.delivery.id);
+      return j;
     });
   }
 
@@ -193,11 +174,11 @@ export function createDelivery(deps: DeliveryDeps) {
     const started = performance.now();
     const duration = () => Math.round(performance.now() - started);
     try {
-      const res = await sender.post(endpoint.url, headers, Buffer.from(message.body));
+      const res = await sender.post(endpoint.url, headers, message.body);
       const ok = res.status >= 200 && res.status < 300;
       return {
         status_code: res.status,
-        retry_after_ms: retryAfterMs(res.headers["retry-after"], deps.wall_clock.now_ms()),
+        retry_after_ms: retryAfterMs(res.retry_after, deps.wall_clock.now_ms()),
         error: ok ? null : `HTTP ${res.status}`,
         duration_ms: duration(),
       };

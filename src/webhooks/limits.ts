@@ -28,12 +28,26 @@ export const webhookLimits = {
   redeliver_batch_max: 1000,
   /** Attempts shown with each delivery in a listing. */
   attempts_listed_max: 10,
+  /**
+   * Attempts the outbox worker hands the delivery handler at once: read in one query, recorded in
+   * one commit. Larger batches cost the database less per attempt, but a batch is recorded only
+   * once its slowest POST has ended.
+   */
+  attempts_per_batch_max: 100,
   /** Receivers (scheme, host, port, checked address) whose connections are kept alive. */
   sender_pools_max: 256,
   /** Connections open at once to one receiver (the outbox batch is the real bound). */
   sender_sockets_per_pool_max: 64,
   /** An idle kept-alive connection closes after this, before a receiver's own 5 s timeout. */
   sender_idle_socket_ms: 4_000,
+  /**
+   * How long a webhook URL's SSRF check (DNS answer and address ranges) is reused before the next
+   * send checks it again: short, so a changed DNS answer takes effect within seconds, and
+   * connections only ever go to the address the check allowed.
+   */
+  sender_check_ttl_ms: 5_000,
+  /** Webhook URLs whose passed check is kept at once. */
+  sender_checks_max: 1024,
   /** Opened (decrypted) endpoint secrets kept in memory, so a send does not decrypt again. */
   opened_secrets_max: 1024,
   page_size_default: 50,

@@ -1,6 +1,8 @@
-import http, { type IncomingMessage } from "node:http";
+import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
+import { performance } from "node:perf_hooks";
+import { urlToHttpOptions } from "node:url";
 import { Problem } from "../kernel/problem.ts";
 import { checkOutboundUrl, netProblems, type ResolvedAddress } from "../net/index.ts";
 import { webhookLimits } from "./limits.ts";
@@ -13,10 +15,30 @@ export interface SenderOptions {
   response_bytes_max: number;
 }
 
-/** A receiver's answer: its status and headers (the body is read, bounded, and dropped). */
+/** A receiver's answer: its status and Retry-After (the body is read, bounded, and dropped). */
 export interface SenderResponse {
   status: number;
-  headers: Readonly<Record<string, string>>;
+  retry_after: string | undefined;
+}
+
+interface Pool {
+  agent: http.Agent;
+  lookup: LookupFunction;
+}
+
+/** A URL that passed the SSRF guard: the one address it may reach and how to POST there. */
+interface Checked {
+  https: boolean;
+  /** Scheme, host, port and the checked address: the key of the only pool it may use. */
+  pool_key: string;
+  address: ResolvedAddress;
+  /** The URL as request options, copied out of urlToHttpOptions' null-prototype object. */
+  protocol: string;
+  /** The Host header: the host name (IPv6 in brackets) and a port other than the default. */
+  host: string;
+  hostname: string;
+  port: number | undefined;
+  path: string;
 }
 
 /** A `lookup` that answers with one already checked address, never asking DNS again. */
@@ -27,33 +49,29 @@ function pinnedLookup(a: ResolvedAddress): LookupFunction {
   };
 }
 
-function flatten(headers: IncomingMessage["headers"]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
-}
-
 /**
- * Signed POSTs to receivers over kept-alive connections. Every send runs the SSRF guard first
- * (DNS resolved and checked each time), and a connection is reused only for the same checked
- * address: the pools are keyed by scheme, host, port and that address, so a socket never
- * outlives the check that allowed it. No redirects (a POST body is never re-sent elsewhere).
+ * Signed POSTs to receivers over kept-alive connections. Every send goes through the SSRF guard:
+ * a URL's check (DNS resolved, every address checked) is reused for at most
+ * `sender_check_ttl_ms`, and a connection is reused only for the same checked address: the pools
+ * are keyed by scheme, host, port and that address, and their lookup answers only that address,
+ * so a socket never reaches anything but what a check allowed. No redirects (a POST body is
+ * never re-sent elsewhere).
  */
 export function createSender(options: SenderOptions) {
-  const agents = new Map<string, { agent: http.Agent; lookup: LookupFunction }>();
+  const agents = new Map<string, Pool>();
+  // By exact URL: a check depends on the whole URL (scheme, credentials), not just the host.
+  // Only passed checks are kept; a refused or unresolved URL is checked again on its next send.
+  const checks = new Map<string, { until_ms: number; checked: Promise<Checked> }>();
 
-  function poolOf(url: URL, hostname: string, address: ResolvedAddress) {
-    const key = `${url.protocol}//${hostname}:${url.port}@${address.address}`;
-    const hit = agents.get(key);
+  function poolOf(c: Checked): Pool {
+    const hit = agents.get(c.pool_key);
     if (hit) return hit;
     if (agents.size >= webhookLimits.sender_pools_max) {
-      const [oldest, pool] = agents.entries().next().value as [string, { agent: http.Agent }];
+      const [oldest, pool] = agents.entries().next().value as [string, Pool];
       agents.delete(oldest);
       pool.agent.destroy();
     }
-    const Agent = url.protocol === "https:" ? https.Agent : http.Agent;
+    const Agent = c.https ? https.Agent : http.Agent;
     const pool = {
       agent: new Agent({
         keepAlive: true,
@@ -63,108 +81,159 @@ export function createSender(options: SenderOptions) {
         timeout: webhookLimits.sender_idle_socket_ms,
         noDelay: true,
       }),
-      lookup: pinnedLookup(address),
+      lookup: pinnedLookup(c.address),
     };
-    agents.set(key, pool);
+    agents.set(c.pool_key, pool);
     return pool;
   }
 
-  function once(
-    url: URL,
-    pool: { agent: http.Agent; lookup: LookupFunction },
-    headers: Record<string, string>,
-    body: Buffer,
-    signal: AbortSignal,
-  ): Promise<{ res: IncomingMessage; reused: boolean }> {
-    const client = url.protocol === "https:" ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = client.request(
-        url,
-        {
-          method: "POST",
-          agent: pool.agent,
-          lookup: pool.lookup,
-          signal,
-          headers: {
-            "accept-encoding": "identity",
-            "content-length": String(body.length),
-            ...headers,
-          },
-        },
-        (res) => resolve({ res, reused: req.reusedSocket }),
-      );
-      req.on("error", (error) => reject(Object.assign(error, { reused: req.reusedSocket })));
-      req.end(body);
-    });
-  }
-
-  /** Reads the answer up to the size bound, then lets the socket go back to its pool. */
-  async function drain(res: IncomingMessage): Promise<void> {
-    if (Number(res.headers["content-length"] ?? 0) > options.response_bytes_max) {
-      res.destroy();
-      throw new Problem(
-        netProblems.NET_RESPONSE_TOO_LARGE,
-        `The response is larger than ${options.response_bytes_max} bytes`,
-      );
-    }
-    let size = 0;
-    for await (const chunk of res as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > options.response_bytes_max) {
-        res.destroy();
-        throw new Problem(
-          netProblems.NET_RESPONSE_TOO_LARGE,
-          `The response is larger than ${options.response_bytes_max} bytes`,
-        );
-      }
-    }
-  }
-
-  /** POSTs `body` to `url` within the timeout; throws NET_* Problems for the receiver's faults. */
-  async function post(
-    url: string,
-    headers: Record<string, string>,
-    body: Buffer,
-  ): Promise<SenderResponse> {
-    const signal = AbortSignal.timeout(options.timeout_ms);
-    const timeout = () =>
-      new Problem(
-        netProblems.NET_FETCH_TIMEOUT,
-        `No complete answer within ${options.timeout_ms} ms`,
-      );
-    const failed = (error: unknown) =>
-      signal.aborted
-        ? timeout()
-        : new Problem(netProblems.NET_FETCH_FAILED, "The remote server could not be reached", {
-            cause: error,
-          });
+  async function check(url: string): Promise<Checked> {
     const target = await checkOutboundUrl(url, options);
     const address = target.addresses[0];
     if (!address) throw new Problem(netProblems.NET_FETCH_FAILED, "The host has no addresses");
-    const pool = poolOf(target.url, target.hostname, address);
-    // One POST per recorded attempt, never a silent second one: a receiver that reset a
-    // kept-alive socket may well have read the request, and the attempts log (and the bound of
-    // 6 attempts) must count every request it was sent. The idle timeout below the receivers'
-    // own keeps such races rare; a lost one is an ordinary failed attempt, retried by backoff.
-    let answer: { res: IncomingMessage; reused: boolean };
-    try {
-      answer = await once(target.url, pool, headers, body, signal);
-    } catch (error) {
-      throw failed(error);
-    }
-    try {
-      await drain(answer.res);
-    } catch (error) {
-      if (error instanceof Problem) throw error;
-      throw failed(error);
-    }
-    return { status: answer.res.statusCode ?? 0, headers: flatten(answer.res.headers) };
+    const { protocol, hostname, port, path } = urlToHttpOptions(target.url);
+    return {
+      https: protocol === "https:",
+      pool_key: `${protocol}//${target.hostname}:${target.url.port}@${address.address}`,
+      address,
+      protocol: protocol ?? "http:",
+      host: target.url.host,
+      hostname: hostname ?? target.hostname,
+      port: port == null ? undefined : Number(port),
+      path: path ?? "/",
+    };
   }
 
-  /** Closes every pooled connection. */
+  /** The URL's check, reused while fresh; concurrent sends to a new URL share one check. */
+  function checked(url: string): Promise<Checked> {
+    const now_ms = performance.now();
+    const hit = checks.get(url);
+    if (hit && hit.until_ms > now_ms) return hit.checked;
+    if (hit) checks.delete(url);
+    if (checks.size >= webhookLimits.sender_checks_max) {
+      const oldest = checks.keys().next().value;
+      if (oldest !== undefined) checks.delete(oldest);
+    }
+    const entry = { until_ms: now_ms + webhookLimits.sender_check_ttl_ms, checked: check(url) };
+    checks.set(url, entry);
+    entry.checked.catch(() => {
+      if (checks.get(url) === entry) checks.delete(url);
+    });
+    return entry.checked;
+  }
+
+  const timedOut = () =>
+    new Problem(
+      netProblems.NET_FETCH_TIMEOUT,
+      `No complete answer within ${options.timeout_ms} ms`,
+    );
+  const unreachable = (error: unknown) =>
+    new Problem(netProblems.NET_FETCH_FAILED, "The remote server could not be reached", {
+      cause: error,
+    });
+  const tooLarge = () =>
+    new Problem(
+      netProblems.NET_RESPONSE_TOO_LARGE,
+      `The response is larger than ${options.response_bytes_max} bytes`,
+    );
+
+  /**
+   * Sends one POST and reads its answer up to the size bound (the socket then goes back to its
+   * pool), settling through `done` or `fail`; returns the request so a deadline can end it.
+   */
+  function exchange(
+    c: Checked,
+    headers: Record<string, string>,
+    body: string,
+    done: (res: SenderResponse) => void,
+    fail: (error: Problem) => void,
+  ): http.ClientRequest {
+    const pool = poolOf(c);
+    // Header lines as a flat list, which Node writes as given (each still validated) rather than
+    // setting them one by one into a map first; so the Host line is ours to add.
+    const lines = ["host", c.host, "accept-encoding", "identity"];
+    lines.push("content-length", String(Buffer.byteLength(body)));
+    for (const name in headers) lines.push(name, headers[name] as string);
+    const req = (c.https ? https : http).request(
+      {
+        protocol: c.protocol,
+        hostname: c.hostname,
+        port: c.port,
+        path: c.path,
+        method: "POST",
+        agent: pool.agent,
+        lookup: pool.lookup,
+        headers: lines,
+      },
+      (res) => {
+        if (Number(res.headers["content-length"] ?? 0) > options.response_bytes_max) {
+          res.destroy();
+          return fail(tooLarge());
+        }
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= options.response_bytes_max) return;
+          res.destroy();
+          fail(tooLarge());
+        });
+        res.on("end", () =>
+          done({ status: res.statusCode ?? 0, retry_after: res.headers["retry-after"] }),
+        );
+        res.on("error", (error) => fail(unreachable(error)));
+        // A reset mid-body may end the stream without an error: an unfinished answer fails.
+        res.on("close", () => {
+          if (!res.complete) fail(unreachable(new Error("the answer ended early")));
+        });
+      },
+    );
+    req.on("error", (error) => fail(unreachable(error)));
+    req.end(body);
+    return req;
+  }
+
+  /**
+   * POSTs `body` to `url`, the URL's check and the whole exchange within `timeout_ms`; throws
+   * NET_* Problems for the receiver's faults. A plain timer rather than an AbortSignal: it costs
+   * no event target and listeners per request, and one duration for all keeps every request's
+   * timer in one list. At the deadline it settles even while the request still waits for a
+   * socket; destroyed, the request is never written to one afterwards.
+   */
+  function post(url: string, headers: Record<string, string>, body: string) {
+    return new Promise<SenderResponse>((resolve, reject) => {
+      let settled = false;
+      let req: http.ClientRequest | null = null;
+      const end = () => {
+        settled = true;
+        clearTimeout(timer);
+      };
+      const done = (res: SenderResponse) => {
+        end();
+        resolve(res);
+      };
+      const fail = (error: unknown) => {
+        end();
+        reject(error);
+      };
+      const timer = setTimeout(() => {
+        fail(timedOut());
+        req?.destroy();
+      }, options.timeout_ms);
+      // One POST per recorded attempt, never a silent second one: a receiver that reset a
+      // kept-alive socket may well have read the request, and the attempts log (and the bound of
+      // 6 attempts) must count every request it was sent. The idle timeout below the receivers'
+      // own keeps such races rare; a lost one is an ordinary failed attempt, retried by backoff.
+      checked(url).then((c) => {
+        if (!settled) req = exchange(c, headers, body, done, fail);
+      }, fail);
+    });
+  }
+
+  /** Closes every pooled connection and forgets every check. */
   function close(): void {
     for (const { agent } of agents.values()) agent.destroy();
     agents.clear();
+    checks.clear();
   }
 
   return { post, close };

@@ -59,20 +59,6 @@ export async function getEndpointRow(ex: Executor, id: string): Promise<Endpoint
   );
 }
 
-/** Endpoint rows by id (ids not found are left out). */
-export async function getEndpointRows(
-  ex: Executor,
-  ids: readonly string[],
-): Promise<Map<string, EndpointRow>> {
-  if (ids.length === 0) return new Map();
-  const rows = await q(ex)
-    .selectFrom("webhook_endpoints")
-    .selectAll()
-    .where("id", "in", [...ids])
-    .execute();
-  return new Map(rows.map((r) => [r.id, r]));
-}
-
 export async function endpointsOf(ex: Executor, owner_id: string): Promise<WebhookEndpoint[]> {
   const rows = await q(ex)
     .selectFrom("webhook_endpoints")
@@ -139,18 +125,4 @@ export async function getMessage(ex: Executor, id: string): Promise<WebhookMessa
     .where("id", "=", id)
     .executeTakeFirst();
   return row ? { ...row, created_at_ms: num(row.created_at_ms) } : null;
-}
-
-/** Messages by id (ids not found are left out). */
-export async function getMessages(
-  ex: Executor,
-  ids: readonly string[],
-): Promise<Map<string, WebhookMessage>> {
-  if (ids.length === 0) return new Map();
-  const rows = await q(ex)
-    .selectFrom("webhook_messages")
-    .selectAll()
-    .where("id", "in", [...ids])
-    .execute();
-  return new Map(rows.map((r) => [r.id, { ...r, created_at_ms: num(r.created_at_ms) }]));
 }

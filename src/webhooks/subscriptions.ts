@@ -151,7 +151,9 @@ export function createSubscriptions(deps: SubscriptionDeps) {
     return secret;
   }
 
-  function signingSecrets(row: store.EndpointRow): string[] {
+  function signingSecrets(
+    row: Pick<store.EndpointRow, "id" | "secret" | "previous_secret" | "previous_secret_until_ms">,
+  ): string[] {
     const until = row.previous_secret_until_ms === null ? 0 : Number(row.previous_secret_until_ms);
     const out = [open(row.secret, row.id)];
     if (row.previous_secret !== null && clock.now_ms() < until)
