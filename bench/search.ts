@@ -10,6 +10,7 @@
  */
 import { sql } from "kysely";
 import { type ServiceInput, tokensOf } from "../src/catalog/index.ts";
+import { createSearchRowCache, type SearchRowCache } from "../src/catalog/search-rows.ts";
 import { createTermStats, searchHits, type TermStats } from "../src/catalog/search-store.ts";
 import { loadConfig } from "../src/config.ts";
 import type { Database } from "../src/db/db.ts";
@@ -203,12 +204,16 @@ const quotesIn = (text: string) => (JSON.parse(text) as { quotes: unknown[] }).q
 
 /** The raw query's own BM25 statistics per hub, cached as the catalogue caches its own. */
 const rawStats = new WeakMap<Hub, TermStats>();
+/** And its own cache of search rows (SQLite), as the catalogue keeps its own. */
+const rawRows = new WeakMap<Hub, SearchRowCache>();
 
 /** The raw full-text query the endpoint starts from, timed in-process. */
 async function rawSearch(hub: Hub, tokens: string[], filter: ReturnType<typeof filterOf>) {
   const { db } = hub.ctx;
   const stats = rawStats.get(hub) ?? createTermStats();
   rawStats.set(hub, stats);
+  const rows = rawRows.get(hub) ?? createSearchRowCache();
+  rawRows.set(hub, rows);
   const start = process.hrtime.bigint();
   const found = await searchHits(
     db.kysely,
@@ -216,9 +221,7 @@ async function rawSearch(hub: Hub, tokens: string[], filter: ReturnType<typeof f
     tokens,
     filter,
     limits.search_candidates_max,
-    {
-      stats,
-    },
+    { stats, rows },
   );
   return { ms: elapsedMs(start), results: found.length };
 }

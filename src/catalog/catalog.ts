@@ -19,6 +19,7 @@ import { checkPricing, priceOf } from "./pricing.ts";
 import { catalogProblems } from "./problems.ts";
 import { HEALTH_SCORE_MAX, type Ranked, rankHits, tokensOf } from "./rank.ts";
 import { checkInput, compileSchema } from "./schemas.ts";
+import { createSearchRowCache } from "./search-rows.ts";
 import * as searchStore from "./search-store.ts";
 import * as store from "./store.ts";
 
@@ -93,6 +94,8 @@ export function createCatalog(deps: CatalogDeps) {
   const lookup = createLookup();
   /** BM25's statistics on SQLite, dropped whenever this catalogue writes what search reads. */
   const termStats = searchStore.createTermStats();
+  /** SQLite search rows by rid (immutable, so never invalidated; see search-rows.ts). */
+  const searchRows = createSearchRowCache();
 
   async function publishSkill(tx: Executor, owner_id: string, input: SkillInput): Promise<Skill> {
     input.operations.forEach((op, i) => {
@@ -416,7 +419,10 @@ export function createCatalog(deps: CatalogDeps) {
     }
     const max = limits.search_candidates_max;
     const hits = tokens.length
-      ? await searchStore.searchHits(ex, deps.dialect, tokens, filter, max, { stats: termStats })
+      ? await searchStore.searchHits(ex, deps.dialect, tokens, filter, max, {
+          stats: termStats,
+          rows: searchRows,
+        })
       : await searchStore.filteredHits(ex, deps.dialect, filter, 0.5, max);
     const ranked = rankHits(
       await hitsWithHealth(ex, contenders(hits, context, options.limit)),

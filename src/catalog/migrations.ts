@@ -205,4 +205,24 @@ export const catalogMigrations: Record<string, AgxMigration> = {
       }
     },
   },
+  "1980_catalog_search_rows_autoincrement": {
+    async up(db, dialect) {
+      // SQLite only: search keeps rows in memory by rid (search-rows.ts), which is safe only if
+      // a rid is never given to another row. A plain integer key hands a deleted newest row's
+      // rid to the next insert; AUTOINCREMENT never does. (PostgreSQL's bigserial never reuses.)
+      if (dialect !== "sqlite") return;
+      await sql`create table catalog_search_rows_next (rid integer primary key autoincrement,
+        service_id text not null unique, name text not null, skill_key text not null,
+        region text not null, execution_mode text not null, provider_id text not null,
+        price_minor bigint, maturity text not null, rails text not null, tags text not null,
+        terms text not null default '', terms_count integer not null default 0)`.execute(db);
+      await sql`insert into catalog_search_rows_next (rid, service_id, name, skill_key, region,
+          execution_mode, provider_id, price_minor, maturity, rails, tags, terms, terms_count)
+        select rid, service_id, name, skill_key, region, execution_mode, provider_id,
+          price_minor, maturity, rails, tags, terms, terms_count
+        from catalog_search_rows order by rid`.execute(db);
+      await sql`drop table catalog_search_rows`.execute(db);
+      await sql`alter table catalog_search_rows_next rename to catalog_search_rows`.execute(db);
+    },
+  },
 };

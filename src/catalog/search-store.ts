@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { DialectName, Executor } from "../db/db.ts";
 import { limits } from "../kernel/limits.ts";
 import type { Maturity, SearchHit, ServiceFilter } from "./model.ts";
+import type { SearchRowCache, WordsRow } from "./search-rows.ts";
 import {
   bm25,
   FILTER_TOKEN_PREFIX,
@@ -55,7 +56,7 @@ const hasFilter = (f: ServiceFilter) => Object.values(f).some((v) => v !== undef
 type Candidate = HitRow & { rank: number | string };
 
 /** A SQLite candidate: its hit fields and its words, which BM25 reads. */
-type WordsCandidate = HitRow & { terms: string; terms_count: number | bigint };
+type WordsCandidate = WordsRow;
 
 /**
  * The `scan` most recently indexed latest active services that match an FTS5 expression and the
@@ -68,10 +69,20 @@ async function ftsScan(
   match: string,
   filter: ServiceFilter,
   scan: number,
+  cache: SearchRowCache | undefined,
 ): Promise<WordsCandidate[]> {
   const { terms, rest } = filterAsTokens(filter);
   const expression = terms.length ? `(${match}) AND ${terms.join(" AND ")}` : match;
   const columns = [...hitColumns, "s.terms", "s.terms_count"] as const;
+  if (!hasFilter(rest) && cache) {
+    // Every match qualifies: the index alone names them, the rows come mostly from memory.
+    const found = await sql<{ rowid: number | bigint }>`select rowid from catalog_search_fts
+      where catalog_search_fts match ${expression} order by rowid desc limit ${scan}`.execute(ex);
+    return cache.read(
+      ex,
+      found.rows.map((r) => Number(r.rowid)),
+    );
+  }
   if (!hasFilter(rest)) {
     // Every match qualifies: walk the index alone, then read only the rows kept.
     return q(ex)
@@ -204,7 +215,7 @@ export async function searchHits(
   tokens: string[],
   filter: ServiceFilter,
   limit: number,
-  options: { stats?: TermStats; scan?: number } = {},
+  options: { stats?: TermStats; scan?: number; rows?: SearchRowCache } = {},
 ): Promise<SearchHit[]> {
   const scan = options.scan ?? limits.search_scan_max;
   const stats = options.stats ?? createTermStats();
@@ -213,7 +224,7 @@ export async function searchHits(
   for await (const pass of passesOf(ex, dialect, tokens)) {
     let scored: { r: HitRow; s: number }[];
     if (dialect === "sqlite") {
-      const rows = await ftsScan(ex, pass.match, filter, scan);
+      const rows = await ftsScan(ex, pass.match, filter, scan, options.rows);
       const fresh = rows.filter((r) => !seen.has(r.service_id));
       const { idf, avg_len } = fresh.length
         ? await stats.weights(ex, pass.words)

@@ -104,6 +104,7 @@ function openSqlite(file: string): Database {
   raw.pragma("synchronous = NORMAL");
   raw.pragma("busy_timeout = 5000");
   raw.pragma("foreign_keys = ON");
+  raw.pragma(`mmap_size = ${limits.sqlite_mmap_bytes}`);
   // A worker checkpoints the WAL (see checkpoint.ts); this connection's own automatic
   // checkpoint stays as the bound on the WAL, should the worker fall behind or be gone.
   raw.pragma(`wal_autocheckpoint = ${limits.sqlite_wal_autocheckpoint_pages}`);

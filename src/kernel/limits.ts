@@ -14,6 +14,12 @@ export const limits = {
    * 1000): the bound on the WAL (≈ 40 MB) when the background checkpointer cannot catch up.
    */
   sqlite_wal_autocheckpoint_pages: 10_000,
+  /**
+   * How much of the database file SQLite reads through a memory map instead of read() calls
+   * into its own page cache: a search touches a few hundred scattered rows, and each copied page
+   * cost more than the row it held. The pages are the OS page cache's, shared, not the heap.
+   */
+  sqlite_mmap_bytes: 1024 * 1024 * 1024,
   /** Largest request body the HTTP server reads. */
   http_body_bytes_max: 1_048_576,
   /** Time a request may take before the server answers 503. */
@@ -76,6 +82,11 @@ export const limits = {
   search_term_stats_ttl_ms: 60_000,
   /** Words whose document counts SQLite search keeps cached. */
   search_term_stats_max: 20_000,
+  /**
+   * SQLite search rows (a service's hit fields and words, ~1 KiB each) kept in memory by rid:
+   * enough for the newest matches of a few hundred common words at once.
+   */
+  search_row_cache_max: 50_000,
   search_results_max: 50,
   search_query_chars_max: 500,
   search_tokens_max: 16,

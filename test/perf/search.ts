@@ -28,8 +28,9 @@ import {
   serviceOf,
   skillsOf,
 } from "../../bench/search-data.ts";
-import { percentile } from "../../bench/support.ts";
+import { httpClient, percentile } from "../../bench/support.ts";
 import { tokensOf } from "../../src/catalog/index.ts";
+import { createSearchRowCache } from "../../src/catalog/search-rows.ts";
 import { createTermStats, searchHits } from "../../src/catalog/search-store.ts";
 import { loadConfig } from "../../src/config.ts";
 import { type Database, openDatabase } from "../../src/db/db.ts";
@@ -49,7 +50,7 @@ const passes = Number(option("--passes") ?? 3);
 const profDir = option("--prof");
 const keepFile = kind === "sqlite" ? option("--db") : undefined;
 /** With `--sql`, SQLite statements are timed by text (calls and ms per measured call). */
-const sqlTimes: Map<string, { n: number; ms: number }> | null = args.includes("--sql")
+const sqlTimes: Map<string, { n: number; ms: number; rows: number }> | null = args.includes("--sql")
   ? new Map()
   : null;
 
@@ -62,12 +63,15 @@ if (sqlTimes) {
     const original = Statement[m] as (...a: unknown[]) => unknown;
     Statement[m] = function (this: { source: string }, ...a: unknown[]) {
       const t0 = performance.now();
+      let result: unknown;
       try {
-        return original.apply(this, a);
+        result = original.apply(this, a);
+        return result;
       } finally {
-        const t = sqlTimes.get(this.source) ?? { n: 0, ms: 0 };
+        const t = sqlTimes.get(this.source) ?? { n: 0, ms: 0, rows: 0 };
         t.n++;
         t.ms += performance.now() - t0;
+        if (Array.isArray(result)) t.rows += result.length;
         sqlTimes.set(this.source, t);
       }
     };
@@ -99,6 +103,9 @@ async function open(): Promise<{ db: Database; cleanup: () => Promise<void>; dir
 
 const reused = keepFile !== undefined && existsSync(keepFile);
 const { db, cleanup, dir } = await open();
+// `--pragma "mmap_size = 268435456"` tries a SQLite setting on the hub's connection.
+const pragma = option("--pragma");
+if (pragma && kind === "sqlite") await sql.raw(`pragma ${pragma}`).execute(db.kysely);
 const config = loadConfig({
   env: {},
   overrides: { port: 0, log_level: "silent", data_dir: dir, workers: false },
@@ -184,7 +191,8 @@ async function measure(name: string, runs: (() => Promise<unknown>)[]) {
   );
   for (const [text, t] of [...(sqlTimes ?? [])].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
     process.stdout.write(
-      `  ${(t.n / ms.length).toFixed(2)} calls ${(t.ms / ms.length).toFixed(3)} ms  ` +
+      `  ${(t.n / ms.length).toFixed(2)} calls ${(t.ms / ms.length).toFixed(3)} ms ` +
+        `${(t.rows / Math.max(1, t.n)).toFixed(0).padStart(4)} rows  ` +
         `${text.replace(/\s+/g, " ").slice(0, 140)}\n`,
     );
   }
@@ -225,6 +233,38 @@ async function explain() {
   }
 }
 
+/**
+ * With `--phases`, the hub's own calls the search route makes are timed (wall ms per request,
+ * nested calls counted inside their callers) while http-10 runs.
+ */
+function timePhases() {
+  const times = new Map<string, number>();
+  const targets: [string, Record<string, unknown>, string][] = [
+    ["identity.authenticate", hub.ctx.identity as never, "authenticate"],
+    ["catalog.search", hub.ctx.catalog as never, "search"],
+    ["catalog.quoteAll", hub.ctx.catalog as never, "quoteAll"],
+    ["db.transaction", hub.ctx.db as never, "transaction"],
+    ["idempotency.complete", hub.ctx.idempotency as never, "complete"],
+  ];
+  for (const [name, object, key] of targets) {
+    const original = object[key] as (...a: unknown[]) => Promise<unknown>;
+    object[key] = async (...a: unknown[]) => {
+      const t0 = performance.now();
+      try {
+        return await original.apply(object, a);
+      } finally {
+        times.set(name, (times.get(name) ?? 0) + performance.now() - t0);
+      }
+    };
+  }
+  return {
+    print(calls: number) {
+      for (const [name, ms] of times)
+        process.stdout.write(`  ${name.padEnd(24)}${(ms / calls).toFixed(3)} ms/request\n`);
+    },
+  };
+}
+
 try {
   if (!reused) await load();
   if (kind === "postgres" && args.includes("--explain")) await explain();
@@ -237,12 +277,13 @@ try {
   const key = JSON.parse(reg.body).apiKey as string;
   process.stdout.write(`load average ${loadavg().map((l) => l.toFixed(2))}\n`);
   const stats = createTermStats();
+  const rows = createSearchRowCache();
   await measure(
     "raw",
     cases.map((c) => {
       const tokens = tokensOf(c.query);
       const filter = filterOf(hub.ctx, c.filters ?? {});
-      return () => searchHits(db.kysely, db.dialect, tokens, filter, CANDIDATES, { stats });
+      return () => searchHits(db.kysely, db.dialect, tokens, filter, CANDIDATES, { stats, rows });
     }),
   );
   // The same queries without filters, scored as the store did before decision 0005 (bm25 or
@@ -250,12 +291,40 @@ try {
   const unfiltered = cases.filter((c) => !c.filters).map((c) => tokensOf(c.query));
   await measure(
     "raw-nofilt",
-    unfiltered.map((t) => () => searchHits(db.kysely, db.dialect, t, {}, CANDIDATES, { stats })),
+    unfiltered.map(
+      (t) => () => searchHits(db.kysely, db.dialect, t, {}, CANDIDATES, { stats, rows }),
+    ),
   );
   await measure(
     "every-match",
     unfiltered.map((t) => () => everyMatch(t)),
   );
+  // The endpoint's phases in-process: ranked search (limit 10), then its quotes in one
+  // transaction, beside the whole request below.
+  const searched = cases.map((c) => ({
+    tokens: c.query,
+    filter: filterOf(hub.ctx, c.filters ?? {}),
+  }));
+  await measure(
+    "search-10",
+    searched.map((c) => () => catalog.search(db.kysely, c.tokens, c.filter, {}, { limit: 10 })),
+  );
+  const found = await Promise.all(
+    searched.map((c) => catalog.search(db.kysely, c.tokens, c.filter, {}, { limit: 10 })),
+  );
+  await measure(
+    "quotes-10",
+    found.map(
+      (ranked) => () =>
+        db.transaction((tx) =>
+          catalog.quoteAll(
+            tx,
+            ranked.map((r) => ({ service: r.service, requester_id: null })),
+          ),
+        ),
+    ),
+  );
+  const phases = args.includes("--phases") ? timePhases() : null;
   await measure(
     "http-10",
     cases.map((c) => async () => {
@@ -268,6 +337,33 @@ try {
       if (res.statusCode !== 200) throw new Error(`search answered ${res.statusCode}: ${res.body}`);
     }),
   );
+  if (phases) phases.print(passes * cases.length);
+  // The same requests over a kept-alive loopback connection, as the bench sends them.
+  const base = await hub.listen();
+  const client = httpClient({ connections_max: 1, timeout_ms: 30_000 });
+  let bytes = 0;
+  await measure(
+    "http-net-10",
+    cases.map((c) => async () => {
+      const res = await client.post(
+        `${base}/api/v1/market/search`,
+        { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        JSON.stringify({ ...c, limit: 10 }),
+      );
+      if (res.status !== 200) throw new Error(`search answered ${res.status}: ${res.text}`);
+      bytes += res.text.length;
+    }),
+  );
+  await measure(
+    "raw-again",
+    cases.map((c) => {
+      const tokens = tokensOf(c.query);
+      const filter = filterOf(hub.ctx, c.filters ?? {});
+      return () => searchHits(db.kysely, db.dialect, tokens, filter, CANDIDATES, { stats, rows });
+    }),
+  );
+  process.stdout.write(`answers of ${Math.round(bytes / ((passes + 1) * cases.length))} chars\n`);
+  client.close();
 } finally {
   await hub.close();
   await cleanup();
