@@ -38,6 +38,7 @@
  *   BENCH_SCALE=0.05 npm run bench         # every size × 0.05: quick
  *   BENCH_ONLY=search,webhooks npm run bench  # some sections
  *   BENCH_RESULTS_DIR=/tmp/r npm run bench     # the report elsewhere than bench/results/
+ *   BENCH_DATABASES=postgres npm run bench     # sections that run on both databases, on one
  *
  * BENCH_SCALE multiplies every section's full size. Unset, every section runs at its full size,
  * search included: 100k services, bulk-loaded (importServices) in well under two minutes on both

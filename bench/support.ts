@@ -53,14 +53,19 @@ export async function onEachDatabase<T>(
   work: (name: BenchDatabase, db: Database, dir: string) => Promise<T>,
 ): Promise<T[]> {
   const out: T[] = [];
-  const dir = mkdtempSync(join(tmpdir(), `agx-bench-${section}-`));
-  const lite = openDatabase({ kind: "sqlite", file: join(dir, "bench.db") });
-  try {
-    out.push(await work("sqlite", lite, dir));
-  } finally {
-    await lite.close();
-    rmSync(dir, { recursive: true, force: true });
+  // BENCH_DATABASES=postgres (or sqlite) runs a section on one database only, e.g. to profile it.
+  const only = process.env.BENCH_DATABASES?.split(",").map((d) => d.trim());
+  if (!only || only.includes("sqlite")) {
+    const dir = mkdtempSync(join(tmpdir(), `agx-bench-${section}-`));
+    const lite = openDatabase({ kind: "sqlite", file: join(dir, "bench.db") });
+    try {
+      out.push(await work("sqlite", lite, dir));
+    } finally {
+      await lite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
+  if (only && !only.includes("postgres")) return out;
   if (!(await pgReachable())) {
     process.stdout.write(`PostgreSQL not reachable at ${pgUrl}: ${section} skipped there\n`);
     return out;

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { type DialectName, type Executor, num, tablesOf } from "../db/db.ts";
+import { columnIn, type DialectName, type Executor, num, tablesOf } from "../db/db.ts";
 import type { OutboxMessage, OutboxState } from "./model.ts";
 
 type Int = number | bigint;
@@ -139,7 +139,7 @@ export async function finishDone(ex: Executor, ids: readonly string[], now_ms: n
   await q(ex)
     .updateTable("outbox_messages")
     .set({ state: "done", finished_at_ms: now_ms, last_error: null, locked_until_ms: 0 })
-    .where("id", "in", [...ids])
+    .where(columnIn(ex, "id", ids))
     .where(pendingGuard)
     .execute();
 }

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { type Executor, num, numOrNull, tablesOf } from "../db/db.ts";
+import { columnIn, type Executor, num, numOrNull, onPostgres, tablesOf } from "../db/db.ts";
 import type { DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookMessage } from "./model.ts";
 import type { EndpointRow } from "./store.ts";
 
@@ -121,7 +121,7 @@ export async function getDeliveriesToSend(
       "e.previous_secret as e_previous_secret",
       "e.previous_secret_until_ms as e_previous_secret_until_ms",
     ])
-    .where("d.id", "in", [...ids])
+    .where(columnIn(ex, "d.id", ids))
     .execute();
   return new Map(
     rows.map((r) => [
@@ -186,6 +186,21 @@ export interface AttemptEnd {
  */
 export async function finishAttempts(ex: Executor, ends: readonly AttemptEnd[]) {
   if (ends.length === 0) return new Set<string>();
+  if (onPostgres(ex)) {
+    // One JSON parameter instead of nine per row: building, sending and parsing a hundred-row
+    // VALUES list cost the sender more CPU than PostgreSQL took to run it.
+    const r = await sql<{ id: string }>`update webhook_deliveries d
+        set attempts = v.attempt, status = v.status, next_attempt_at_ms = v.next_attempt_at_ms,
+          last_status_code = v.last_status_code, last_error = v.last_error,
+          delivered_at_ms = v.delivered_at_ms, updated_at_ms = v.updated_at_ms
+        from json_to_recordset(${JSON.stringify(ends)}::json) as v(id text, generation integer,
+          attempt integer, status text, next_attempt_at_ms bigint, last_status_code integer,
+          last_error text, delivered_at_ms bigint, updated_at_ms bigint)
+        where d.id = v.id and d.status = 'pending' and d.generation = v.generation
+          and d.attempts = v.attempt - 1
+        returning d.id`.execute(ex);
+    return new Set(r.rows.map((x) => x.id));
+  }
   const int = (v: number | null) => sql`cast(${v} as bigint)`;
   const rows = ends.map(
     (e) =>
@@ -211,6 +226,16 @@ export async function finishAttempts(ex: Executor, ends: readonly AttemptEnd[]) 
 
 export async function insertAttempts(ex: Executor, attempts: WebhookAttempt[]): Promise<void> {
   if (attempts.length === 0) return;
+  if (onPostgres(ex)) {
+    // As finishAttempts: one JSON parameter rather than eight per row.
+    await sql`insert into webhook_attempts (id, delivery_id, generation, attempt, at_ms,
+        status_code, error, duration_ms)
+      select id, delivery_id, generation, attempt, at_ms, status_code, error, duration_ms
+      from json_to_recordset(${JSON.stringify(attempts)}::json) as v(id text, delivery_id text,
+        generation integer, attempt integer, at_ms bigint, status_code integer, error text,
+        duration_ms integer)`.execute(ex);
+    return;
+  }
   await q(ex).insertInto("webhook_attempts").values(attempts).execute();
 }
 
