@@ -1,8 +1,9 @@
 import type { Tx } from "../db/db.ts";
 import { limits } from "../kernel/limits.ts";
+import type { AccountDelta } from "./batch-store.ts";
+import * as store from "./batch-store.ts";
 import type { Transfer, TransferInput, TransferResult } from "./model.ts";
-import type { AccountDelta } from "./store.ts";
-import * as store from "./store.ts";
+import { closeHold } from "./store.ts";
 import { validateTransferInput } from "./validate.ts";
 
 /** What the batch path needs of an account: fixed at creation, so it may come from a cache. */
@@ -178,7 +179,7 @@ export async function applyBatch(
     return null;
   };
   for (const c of p.closes) {
-    if (!(await store.closeHold(tx, c.id, c.state, c.posted))) return undo();
+    if (!(await closeHold(tx, c.id, c.state, c.posted))) return undo();
     closed.push(c.id);
   }
   for (const id of [...p.deltas.keys()].sort()) {

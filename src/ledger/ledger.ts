@@ -8,6 +8,7 @@ import { limits } from "../kernel/limits.ts";
 import type { Asset } from "../kernel/money.ts";
 import { Problem } from "../kernel/problem.ts";
 import { type AccountMeta, applyBatch } from "./batch.ts";
+import { getAccounts } from "./batch-store.ts";
 import {
   type Account,
   type AccountKind,
@@ -74,7 +75,7 @@ export function createLedger(deps: LedgerDeps) {
       else missing.push(id);
     }
     if (missing.length === 0) return out;
-    const rows = await store.getAccounts(tx, missing);
+    const rows = await getAccounts(tx, missing);
     remember(tx, rows);
     for (const a of rows) out.set(a.id, { id: a.id, asset: a.asset });
     return out;
