@@ -591,7 +591,12 @@ function escrowOf(text: string): Record<string, EscrowContract> {
   return out;
 }
 
-/** Every escrow chain is EVM, has an RPC to verify on, a contract address and a lock event. */
+/**
+ * Every escrow chain is EVM, has an RPC to verify on, a contract address and a lock event. An
+ * arbitrated escrow (its lock event names `address payee`) is released and refunded by the hub's
+ * own transactions, so it needs the arbiter's key: without one, every release and refund of its
+ * orders would wait forever, so the hub refuses to start instead.
+ */
 function checkEscrow(c: Config): void {
   const rpc = c.evm_rpc_url ?? c.x402_rpc_url;
   for (const [chain, escrow] of Object.entries(c.evm_escrow)) {
@@ -601,6 +606,15 @@ function checkEscrow(c: Config): void {
     if (c.evm_rpc_urls[chain] === undefined && !(rpc !== null && chain === c.x402_network)) {
       throw new ConfigError(`AGX_EVM_ESCROW: ${chain} has no RPC (AGX_EVM_RPC_URLS)`);
     }
-    lockEventOf(escrow.lock_event);
+    const event = lockEventOf(escrow.lock_event);
+    const arbitrated = event.inputs.some((i) => i.name === "payee" && i.type === "address");
+    if (arbitrated && c.x402_gas_key === null) {
+      throw new ConfigError(
+        `AGX_EVM_ESCROW: ${chain}'s lock event names a payee (an arbitrated escrow the hub releases and refunds), which needs the arbiter's key AGX_X402_GAS_KEY`,
+      );
+    }
+    if (arbitrated && !/^0x[0-9a-fA-F]{64}$/.test(c.x402_gas_key ?? "")) {
+      throw new ConfigError("AGX_X402_GAS_KEY must be 0x and 64 hex digits");
+    }
   }
 }

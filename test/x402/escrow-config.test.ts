@@ -24,6 +24,25 @@ describe("the escrow setting (AGX_EVM_ESCROW)", () => {
     expect(() => load({ AGX_EVM_ESCROW: JSON.stringify(garbled) })).toThrow(ConfigError);
   });
 
+  it("refuses to start with an arbitrated escrow (a payee in its lock event) and no arbiter key", () => {
+    const arbitrated = {
+      "eip155:8453": {
+        address: ESCROW,
+        lock_event:
+          "Locked(bytes32 indexed orderRef,address indexed payer,address token,uint256 amount,address payee)",
+      },
+    };
+    const env = { AGX_EVM_ESCROW: JSON.stringify(arbitrated) };
+    expect(() => load(env)).toThrow(/arbiter's key AGX_X402_GAS_KEY/);
+    expect(() => load({ ...env, AGX_X402_GAS_KEY: "0x12" })).toThrow(/64 hex digits/);
+    const key = `0x${"ab".repeat(32)}`;
+    expect(load({ ...env, AGX_X402_GAS_KEY: key }).evm_escrow["eip155:8453"]?.address).toBe(ESCROW);
+    // A lock-only escrow (no payee) is verified, never acted on: it needs no key.
+    expect(() =>
+      load({ AGX_EVM_ESCROW: JSON.stringify({ "eip155:8453": { address: ESCROW } }) }),
+    ).not.toThrow();
+  });
+
   it("refuses an escrow on a chain it has no RPC for, a bad address, or bad JSON", () => {
     const noRpc = { "eip155:10": { address: ESCROW } };
     expect(() => load({ AGX_EVM_ESCROW: JSON.stringify(noRpc) })).toThrow(/no RPC/);
