@@ -32,6 +32,12 @@ const RECHECK_MS = 15_000;
 /** How long one handler run waits for its transaction's receipt. */
 const RECEIPT_WAIT_MS = 20_000;
 const RECEIPT_POLL_MS = 250;
+/**
+ * Blocks one log query spans when looking for the transaction that ended a lock: public RPC
+ * nodes refuse (or time out on) log queries over long ranges, so the search walks forward from
+ * the lock's own block in windows of this size.
+ */
+const LOG_WINDOW_BLOCKS_DEFAULT = 5_000n;
 
 /**
  * The arbiter ABI an arbitrated escrow implements (docs/rails.md; test/x402/contracts): the hub
@@ -108,11 +114,13 @@ export interface EscrowChainDeps {
   db: Database;
   clock: Clock;
   logger: Logger;
-  orders: Pick<Orders, "get">;
+  orders: Pick<Orders, "get" | "paymentOf">;
   fulfilment: Pick<Fulfilment, "release" | "refund">;
   /** RPC per chain (AGX_EVM_RPC_URLS) and the arbiter's key (the gas wallet, AGX_X402_GAS_KEY). */
   rpc_urls: Readonly<Record<string, string>>;
   arbiter_key: Hex | null;
+  /** Blocks per log query (LOG_WINDOW_BLOCKS_DEFAULT unless a test walks many windows). */
+  log_window_blocks?: bigint;
 }
 
 /** What one run of an action ended in. */
@@ -132,6 +140,7 @@ export type EscrowActed =
  */
 export function createEscrowChain(deps: EscrowChainDeps) {
   const clients = createChainClients({ rpc_urls: deps.rpc_urls });
+  const window_blocks = deps.log_window_blocks ?? LOG_WINDOW_BLOCKS_DEFAULT;
   const signers = new Map<string, ReturnType<typeof createEvmSigner>>();
   function signerOf(chain: string) {
     let s = signers.get(chain);
@@ -175,21 +184,33 @@ export function createEscrowChain(deps: EscrowChainDeps) {
     return moved ? { outcome: "failed", code, detail } : { outcome: "ended" };
   }
 
-  /** The transaction that moved the lock to its end (Released / Refunded log), or null. */
+  /**
+   * The transaction that moved the lock to its end (Released / Refunded log), or null: looked for
+   * from the block of the lock the payment was verified by (nothing can end a lock before it
+   * exists), a window of blocks at a time.
+   */
   async function endingTx(a: EscrowAction): Promise<Hex | null> {
     const client = clients.clientOf(a.chain);
     const event = arbiterEscrowAbi.find(
       (i) => i.type === "event" && i.name === (a.action === "release" ? "Released" : "Refunded"),
     );
-    const logs = await client.getLogs({
-      address: getAddress(a.escrow_address),
-      event: event as never,
-      args: { orderRef: a.order_ref } as never,
-      fromBlock: 0n,
-      toBlock: "latest",
-    });
-    const first = logs[0] as { transactionHash?: Hex | null } | undefined;
-    return first?.transactionHash ?? null;
+    const payment = await deps.orders.paymentOf(deps.db.kysely, a.order_id);
+    const locked = String(payment.proof?.block_number ?? "");
+    const latest = await client.getBlockNumber({ cacheTime: 0 });
+    for (let from = /^[0-9]+$/.test(locked) ? BigInt(locked) : 0n; from <= latest; ) {
+      const to = from + window_blocks - 1n < latest ? from + window_blocks - 1n : latest;
+      const logs = await client.getLogs({
+        address: getAddress(a.escrow_address),
+        event: event as never,
+        args: { orderRef: a.order_ref } as never,
+        fromBlock: from,
+        toBlock: to,
+      });
+      const first = logs[0] as { transactionHash?: Hex | null } | undefined;
+      if (first?.transactionHash) return first.transactionHash;
+      from = to + 1n;
+    }
+    return null;
   }
 
   /** The receipt of our broadcast: mined (success or not), still in flight, or unknown. */

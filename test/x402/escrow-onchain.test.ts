@@ -31,6 +31,8 @@ run("releasing and refunding on-chain escrow as its arbiter", () => {
       rails: ["agx-ledger", "onchain-escrow"],
       overrides: {
         evm_escrow: { [c.network]: { address: escrow.address, lock_event: ARBITER_LOCK_EVENT } },
+        // The tests run each action themselves (settleAction), with a short log window.
+        workers: false,
       },
     });
     await bind(h.seller.apiKey, c.accounts.spare);
@@ -97,8 +99,9 @@ run("releasing and refunding on-chain escrow as its arbiter", () => {
       orders: ctx().orders,
       fulfilment: ctx().fulfilment,
       config: ctx().config,
+      log_window_blocks: 100n,
     });
-  /** Runs the action (the hub's outbox worker may be doing it too: both are guarded). */
+  /** Runs the action (the hub's outbox worker is off here: the test drives each step). */
   async function settleAction(id: string) {
     for (let i = 0; i < 50; i++) {
       await chainOf().act(id);
@@ -150,6 +153,39 @@ run("releasing and refunding on-chain escrow as its arbiter", () => {
     const refunded = await paymentOf(id);
     expect(refunded.status).toBe("refunded");
     expect(refunded.proof).toMatchObject({ refund_tx_hash: a.tx_hash });
+    expect(await h.ledgerOk()).toMatchObject({ ok: true, failures: [] });
+  });
+
+  it("finishes a release mined but never recorded (a crash after the broadcast) with the transaction that did it, found blocks after the lock", async () => {
+    const c = need();
+    const key = await buyerKey();
+    const { id } = await lockedOrder(key);
+    expect((await call(key, `/api/v1/market/orders/${id}/execute`)).status).toBe(200);
+    // More blocks than three log queries span (this test's chain walks 100 at a time) pass
+    // between the lock and its release.
+    await c.pub.request({ method: "anvil_mine" as never, params: ["0x12c"] as never });
+    const hub = privateKeyToAccount(c.gas_key);
+    const { createWalletClient, http } = await import("viem");
+    const { chainOf: chainFor } = await import("../../src/x402/index.ts");
+    const wallet = createWalletClient({
+      account: hub,
+      chain: chainFor(c.chain_id, c.rpc_url),
+      transport: http(c.rpc_url),
+    });
+    const { arbiterEscrowAbi } = await import("./arbiter-escrow.ts");
+    const release = await wallet.writeContract({
+      address: escrow.address,
+      abi: arbiterEscrowAbi,
+      functionName: "release",
+      args: [orderRefOf(id)],
+    });
+    await c.pub.waitForTransactionReceipt({ hash: release });
+    expect((await call(key, `/api/v1/market/orders/${id}/confirm`)).status).toBe(200);
+    const a = await settleAction(id);
+    expect(a).toMatchObject({ action: "release", state: "done", tx_hash: release });
+    const released = await paymentOf(id);
+    expect(released).toMatchObject({ status: "released" });
+    expect(released.proof).toMatchObject({ release_tx_hash: release });
     expect(await h.ledgerOk()).toMatchObject({ ok: true, failures: [] });
   });
 
