@@ -386,6 +386,8 @@ export const notDriven: Record<string, string> = {
   depositOnchain: "needs an EVM chain with a bound key (covered by the on-chain deposit suites)",
   mcp: "JSON-RPC over one route; its tools call the same flows as the driven routes",
   adminRedeliverWebhook: "needs a dead delivery (webhook chaos covers redelivery)",
+  adminRetryEscrowAction:
+    "needs a failed on-chain escrow action on anvil (test/x402/escrow-onchain.test.ts retries one)",
   announceFederationPeer: "needs a second, federating hub",
   crawlFederationPeers: "needs a second, federating hub",
   setFederationPeerAccount: "needs an announced peer",

@@ -12,6 +12,7 @@ import type { Config } from "../config.ts";
 import type { Database, Tx } from "../db/db.ts";
 import type { Clock } from "../kernel/clock.ts";
 import type { Logger } from "../kernel/logger.ts";
+import { Problem } from "../kernel/problem.ts";
 import type { Actor, Order, Orders, Payment } from "../orders/index.ts";
 import type { HandlerOutcome, Outbox, OutboxHandler } from "../outbox/index.ts";
 import {
@@ -19,8 +20,15 @@ import {
   getEscrowAction,
   insertEscrowAction,
   moveEscrowAction,
+  reopenEscrowAction,
 } from "../x402/escrow-actions.ts";
-import { chainIdOf, createChainClients, createEvmSigner, type Hex } from "../x402/index.ts";
+import {
+  chainIdOf,
+  createChainClients,
+  createEvmSigner,
+  type Hex,
+  x402Problems,
+} from "../x402/index.ts";
 import { escrowTermsOf } from "./escrow-proof.ts";
 import type { Fulfilment } from "./fulfil.ts";
 
@@ -108,6 +116,41 @@ export async function escrowStep(
     dedupe_key: `escrow_action:${spec.order.id}`,
   });
   return { kind: "requested" };
+}
+
+/**
+ * An operator's retry of a failed release or refund (say, once the arbiter's wallet has gas
+ * again): the action is open again and its run scheduled, in the caller's transaction. The run
+ * reads the lock afresh: a lock that ended meanwhile is finished from its log, one still locked
+ * is sent again; the payment moves only when that is mined.
+ */
+export async function retryEscrowAction(
+  tx: Tx,
+  deps: { clock: Clock; outbox: Pick<Outbox, "enqueue"> },
+  order_id: string,
+): Promise<EscrowAction> {
+  const failed = await getEscrowAction(tx, order_id);
+  if (!failed) {
+    throw new Problem(
+      x402Problems.ESCROW_ACTION_NOT_FOUND,
+      `order ${order_id} has no on-chain escrow release or refund`,
+    );
+  }
+  const now_ms = deps.clock.now_ms();
+  if (!(await reopenEscrowAction(tx, order_id, now_ms))) {
+    throw new Problem(
+      x402Problems.ESCROW_ACTION_NOT_FAILED,
+      `the ${failed.action} of order ${order_id} is ${failed.state}, not failed`,
+    );
+  }
+  await deps.outbox.enqueue(tx, {
+    topic: TOPIC_ESCROW_ACTION,
+    payload: { order_id },
+    due_at_ms: now_ms,
+    // One run per failure retried (the first run's row keeps the plain key).
+    dedupe_key: `escrow_action:${order_id}:retry:${failed.updated_at_ms}`,
+  });
+  return (await getEscrowAction(tx, order_id)) as EscrowAction;
 }
 
 export interface EscrowChainDeps {

@@ -537,6 +537,67 @@ export interface Operations {
       owner_id: string;
     };
   };
+  /** On-chain escrow releases and refunds by order (operator) */
+  adminListEscrowActions: {
+    method: "GET";
+    path: "/api/v1/admin/escrow-actions";
+    params: Record<string, never>;
+    query: {
+      state?: "pending" | "broadcast" | "done" | "failed";
+      limit?: number;
+      cursor?: string;
+    };
+    body: never;
+    response: {
+      items: Array<{
+        order_id: string;
+        action: "release" | "refund";
+        /** CAIP-2 */
+        chain: string;
+        escrow_address: string;
+        order_ref: string;
+        state: "pending" | "broadcast" | "done" | "failed";
+        tx_hash: string | null;
+        error_code: string | null;
+        error: string | null;
+        /** Transactions broadcast for it */
+        attempts: number;
+        actor_id: string;
+        reason: string;
+        created_at: string;
+        updated_at: string;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  /** Retry a failed on-chain escrow release or refund (operator) */
+  adminRetryEscrowAction: {
+    method: "POST";
+    path: "/api/v1/admin/escrow-actions/{orderId}/retry";
+    params: {
+      orderId: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      order_id: string;
+      action: "release" | "refund";
+      /** CAIP-2 */
+      chain: string;
+      escrow_address: string;
+      order_ref: string;
+      state: "pending" | "broadcast" | "done" | "failed";
+      tx_hash: string | null;
+      error_code: string | null;
+      error: string | null;
+      /** Transactions broadcast for it */
+      attempts: number;
+      actor_id: string;
+      reason: string;
+      created_at: string;
+      updated_at: string;
+    };
+  };
   /** JSON Web Key Set of the receipt issuer (application/jwk-set+json) */
   getJwks: {
     method: "GET";

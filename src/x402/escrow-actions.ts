@@ -82,16 +82,7 @@ export async function getEscrowAction(
     .selectAll()
     .where("order_id", "=", order_id)
     .executeTakeFirst();
-  if (!r) return null;
-  return {
-    ...r,
-    escrow_address: r.escrow_address as Hex,
-    order_ref: r.order_ref as Hex,
-    tx_hash: r.tx_hash as Hex | null,
-    attempts: num(r.attempts),
-    created_at_ms: num(r.created_at_ms),
-    updated_at_ms: num(r.updated_at_ms),
-  };
+  return r ? actionOf(r) : null;
 }
 
 /**
@@ -121,6 +112,48 @@ export async function moveEscrowAction(
     }))
     .where("order_id", "=", spec.order_id)
     .where("state", "in", ["pending", "broadcast"])
+    .executeTakeFirst();
+  return num(r.numUpdatedRows) === 1;
+}
+
+function actionOf(r: Tables["x402_escrow_actions"]): EscrowAction {
+  return {
+    ...r,
+    escrow_address: r.escrow_address as Hex,
+    order_ref: r.order_ref as Hex,
+    tx_hash: r.tx_hash as Hex | null,
+    attempts: num(r.attempts),
+    created_at_ms: num(r.created_at_ms),
+    updated_at_ms: num(r.updated_at_ms),
+  };
+}
+
+/** Escrow actions by order id after a cursor, optionally in one state (the operator's view). */
+export async function listEscrowActions(
+  ex: Executor,
+  f: { state?: EscrowAction["state"]; after: string | null; limit: number },
+): Promise<EscrowAction[]> {
+  let query = q(ex).selectFrom("x402_escrow_actions").selectAll();
+  if (f.state) query = query.where("state", "=", f.state);
+  if (f.after) query = query.where("order_id", ">", f.after);
+  return (await query.orderBy("order_id").limit(f.limit).execute()).map(actionOf);
+}
+
+/**
+ * Opens a failed action again (an operator's retry, e.g. once the arbiter has gas): pending, with
+ * no transaction and no error, so the next run reads the lock afresh and sends if it is still
+ * locked. False when the action is not failed.
+ */
+export async function reopenEscrowAction(
+  ex: Executor,
+  order_id: string,
+  now_ms: number,
+): Promise<boolean> {
+  const r = await q(ex)
+    .updateTable("x402_escrow_actions")
+    .set({ state: "pending", tx_hash: null, error_code: null, error: null, updated_at_ms: now_ms })
+    .where("order_id", "=", order_id)
+    .where("state", "=", "failed")
     .executeTakeFirst();
   return num(r.numUpdatedRows) === 1;
 }

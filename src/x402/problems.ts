@@ -43,6 +43,14 @@ export const x402Problems = defineProblems({
     status: 403,
     title: "The transfer was sent from an address the payer has not proven it controls",
   },
+  ESCROW_ACTION_NOT_FOUND: {
+    status: 404,
+    title: "The order has no on-chain escrow release or refund",
+  },
+  ESCROW_ACTION_NOT_FAILED: {
+    status: 409,
+    title: "Only a failed on-chain escrow action can be retried",
+  },
   PAYMENT_TX_ALREADY_USED: {
     status: 409,
     title: "This transaction already paid for something else",

@@ -189,7 +189,7 @@ run("releasing and refunding on-chain escrow as its arbiter", () => {
     expect(await h.ledgerOk()).toMatchObject({ ok: true, failures: [] });
   });
 
-  it("refuses a lock whose payee the provider never bound, and fails a release the chain refuses without moving the payment", async () => {
+  it("refuses a lock whose payee the provider never bound, fails a release the chain refuses without moving the payment, and lets an operator retry it", async () => {
     const c = need();
     const key = await buyerKey();
     const { proven } = await lockedOrder(key, c.accounts.other.address);
@@ -218,6 +218,42 @@ run("releasing and refunding on-chain escrow as its arbiter", () => {
     const a = await settleAction(id);
     expect(a).toMatchObject({ state: "failed", error_code: "PAYMENT_ESCROW_LOCK_NOT_FOUND" });
     expect((await paymentOf(id)).status).toBe("held");
+    expect(await h.ledgerOk()).toMatchObject({ ok: true, failures: [] });
+
+    // The operator sees it among the failed actions and retries it: it runs again from the
+    // lock's state (still refunded, so it fails again) and the payment still does not move.
+    const admin = (path: string, method = "GET") =>
+      fetch(`${h.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${h.admin}`, "content-type": "application/json" },
+        ...(method === "POST" ? { body: "{}" } : {}),
+      });
+    const failed = (await (await admin("/api/v1/admin/escrow-actions?state=failed")).json()) as {
+      items: { order_id: string; error_code: string }[];
+    };
+    expect(failed.items).toContainEqual(
+      expect.objectContaining({ order_id: id, error_code: "PAYMENT_ESCROW_LOCK_NOT_FOUND" }),
+    );
+    const retried = await admin(`/api/v1/admin/escrow-actions/${id}/retry`, "POST");
+    expect(retried.status).toBe(202);
+    expect(await retried.json()).toMatchObject({ state: "pending", error_code: null, error: null });
+    expect(await settleAction(id)).toMatchObject({
+      state: "failed",
+      error_code: "PAYMENT_ESCROW_LOCK_NOT_FOUND",
+    });
+    expect((await paymentOf(id)).status).toBe("held");
+    // A buyer may not retry; an order without an action, or one not failed, is refused.
+    const byBuyer = await call(key, `/api/v1/admin/escrow-actions/${id}/retry`);
+    expect(byBuyer.status).toBe(403);
+    const unknown = await admin(`/api/v1/admin/escrow-actions/ord_${"0".repeat(26)}/retry`, "POST");
+    expect(((await unknown.json()) as { code: string }).code).toBe("ESCROW_ACTION_NOT_FOUND");
+    const { id: releasedId } = await lockedOrder(key);
+    expect((await call(key, `/api/v1/market/orders/${releasedId}/execute`)).status).toBe(200);
+    expect((await call(key, `/api/v1/market/orders/${releasedId}/confirm`)).status).toBe(200);
+    expect(await settleAction(releasedId)).toMatchObject({ state: "done" });
+    const done = await admin(`/api/v1/admin/escrow-actions/${releasedId}/retry`, "POST");
+    expect(done.status).toBe(409);
+    expect(((await done.json()) as { code: string }).code).toBe("ESCROW_ACTION_NOT_FAILED");
     expect(await h.ledgerOk()).toMatchObject({ ok: true, failures: [] });
   });
 });

@@ -3,6 +3,7 @@ import type { App } from "../app.ts";
 import type { AppContext } from "../context.ts";
 import adminCreatePrincipal from "./admin/create-principal.ts";
 import adminDeposit from "./admin/deposit.ts";
+import adminEscrowActions from "./admin/escrow-actions.ts";
 import adminTransfers from "./admin/transfers.ts";
 import adminVerify from "./admin/verify-ledger.ts";
 import adminWebhookDeliveries from "./admin/webhook-deliveries.ts";
@@ -74,6 +75,7 @@ export function registerRoutes(
     adminTransfers,
     adminVerify,
     adminWebhookDeliveries,
+    adminEscrowActions,
     jwks,
     peacIssuer,
     peacTxt,
