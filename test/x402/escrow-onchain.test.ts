@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { escrowChainOf } from "../../src/flows/escrow-chain.ts";
 import { orderRefOf } from "../../src/flows/escrow-proof.ts";
 import { getEscrowAction } from "../../src/x402/escrow-actions.ts";
+import { describeStores } from "../support/stores.ts";
 import { post, startX402Chain, type X402Chain } from "../support/x402-chain.ts";
 import { ARBITER_LOCK_EVENT, deployArbiterEscrow } from "./arbiter-escrow.ts";
 import { startX402Hub, type X402Hub } from "./hub-support.ts";
 
 const chain: X402Chain | null = await startX402Chain();
-const run = chain ? describe : describe.skip;
 const need = (): X402Chain => chain as X402Chain;
 
 /**
@@ -17,7 +17,13 @@ const need = (): X402Chain => chain as X402Chain;
  * for the provider's bound address; confirming releases it on chain and cancelling refunds it,
  * sent by the hub's gas wallet as the arbiter; the payment moves only once the receipt is mined.
  */
-run("releasing and refunding on-chain escrow as its arbiter", () => {
+afterAll(async () => {
+  await chain?.stop();
+});
+
+const stores = chain ? describeStores : (title: string) => describe.skip(title, () => {});
+
+stores("releasing and refunding on-chain escrow as its arbiter", (store) => {
   let h: X402Hub;
   let escrow: Awaited<ReturnType<typeof deployArbiterEscrow>>;
   const PRICE = 50_000n;
@@ -26,6 +32,7 @@ run("releasing and refunding on-chain escrow as its arbiter", () => {
     const c = need();
     escrow = await deployArbiterEscrow(c, privateKeyToAccount(c.gas_key).address);
     h = await startX402Hub(c, {
+      database: store.db,
       name: "answer-arbiter",
       price: "0.05",
       rails: ["agx-ledger", "onchain-escrow"],
@@ -39,7 +46,6 @@ run("releasing and refunding on-chain escrow as its arbiter", () => {
   });
   afterAll(async () => {
     await h?.close();
-    await chain?.stop();
   });
 
   const call = (key: string, path: string, body: unknown = {}) =>

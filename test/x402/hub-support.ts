@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { loadConfig } from "../../src/config.ts";
+import type { Database } from "../../src/db/db.ts";
 import { createHub, type Hub } from "../../src/main.ts";
 import { post, type X402Chain } from "../support/x402-chain.ts";
 
@@ -24,7 +25,7 @@ export interface X402Hub {
   close(): Promise<void>;
 }
 
-/** Starts the hub (SQLite in a temp dir), the provider, registers a seller and publishes. */
+/** Starts the hub (SQLite in a temp dir unless given a database), the provider, registers a seller and publishes. */
 export async function startX402Hub(
   c: X402Chain,
   options: {
@@ -33,6 +34,8 @@ export async function startX402Hub(
     overrides?: Record<string, unknown>;
     /** The rails the service lists (default: agx-ledger and offchain-record). */
     rails?: string[];
+    /** The hub's database (default: SQLite in the temp dir). */
+    database?: Database;
   },
 ): Promise<X402Hub> {
   let calls = 0;
@@ -70,6 +73,7 @@ export async function startX402Hub(
         ...options.overrides,
       },
     }),
+    options.database ? { database: options.database } : {},
   );
   const admin = hub.first_admin_key ?? "";
   const url = await hub.listen();
