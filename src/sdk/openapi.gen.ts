@@ -1346,6 +1346,7 @@ export interface Operations {
           };
           sender: string;
           order_ref: string | null;
+          payees: string[] | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -1419,6 +1420,7 @@ export interface Operations {
         };
         sender: string;
         order_ref: string | null;
+        payees: string[] | null;
       } | null;
       created_at: string;
       updated_at: string;
@@ -1521,6 +1523,7 @@ export interface Operations {
           };
           sender: string;
           order_ref: string | null;
+          payees: string[] | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -1594,6 +1597,7 @@ export interface Operations {
           };
           sender: string;
           order_ref: string | null;
+          payees: string[] | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -1670,6 +1674,7 @@ export interface Operations {
           };
           sender: string;
           order_ref: string | null;
+          payees: string[] | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -1743,6 +1748,7 @@ export interface Operations {
           };
           sender: string;
           order_ref: string | null;
+          payees: string[] | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -1812,6 +1818,7 @@ export interface Operations {
           };
           sender: string;
           order_ref: string | null;
+          payees: string[] | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -1882,6 +1889,7 @@ export interface Operations {
           };
           sender: string;
           order_ref: string | null;
+          payees: string[] | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -1959,6 +1967,7 @@ export interface Operations {
           };
           sender: string;
           order_ref: string | null;
+          payees: string[] | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -2029,6 +2038,7 @@ export interface Operations {
           };
           sender: string;
           order_ref: string | null;
+          payees: string[] | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -2099,6 +2109,7 @@ export interface Operations {
           };
           sender: string;
           order_ref: string | null;
+          payees: string[] | null;
         } | null;
         created_at: string;
         updated_at: string;
@@ -2169,6 +2180,7 @@ export interface Operations {
           };
           sender: string;
           order_ref: string | null;
+          payees: string[] | null;
         } | null;
         created_at: string;
         updated_at: string;

@@ -123,6 +123,15 @@ stores("releasing and refunding on-chain escrow as its arbiter", (store) => {
     const key = await buyerKey();
     const { id, proven } = await lockedOrder(key);
     expect(proven.status).toBe(200);
+    // The order told the buyer which payee its lock may name: the provider's bound address.
+    const read = await fetch(`${h.url}/api/v1/market/orders/${id}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    const instructions = ((await read.json()) as { payment_instructions: { payees: string[] } })
+      .payment_instructions;
+    expect(instructions.payees.map((a) => a.toLowerCase())).toEqual([
+      c.accounts.spare.address.toLowerCase(),
+    ]);
     const payment = await paymentOf(id);
     expect(payment).toMatchObject({ status: "held", verification: "rpc" });
     expect(payment.proof).toMatchObject({ arbitrated: true, payee: c.accounts.spare.address });

@@ -7,7 +7,7 @@ import type { AppContext } from "../../context.ts";
 import { writeTx } from "../../idempotency.ts";
 import { purchaserOf } from "../../purchaser.ts";
 import { AgentHeader } from "../../schemas.ts";
-import { OrderWire, orderWire } from "./wire.ts";
+import { OrderWire, orderWire, payeesOf } from "./wire.ts";
 
 const Body = Type.Object(
   {
@@ -72,7 +72,7 @@ export default function createOrderRoute(app: App, ctx: AppContext) {
             ...(b.operation ? { operation: b.operation } : {}),
           });
           created = made.created;
-          return orderWire(ctx, made.order, null);
+          return orderWire(ctx, made.order, null, await payeesOf(ctx, tx, made.order));
         },
       );
     },

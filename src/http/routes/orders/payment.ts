@@ -10,7 +10,7 @@ import { writeTx } from "../../idempotency.ts";
 import { actorIdOf } from "../../purchaser.ts";
 import { AgentHeader, DecimalAmount } from "../../schemas.ts";
 import { minorOf } from "../../wire.ts";
-import { OrderId, OrderWire, orderFor, orderWire } from "./wire.ts";
+import { OrderId, OrderWire, orderFor, orderWire, payeesOf } from "./wire.ts";
 
 const Reply = Type.Object({ order: OrderWire, receipt: Type.Optional(Type.String()) });
 
@@ -44,7 +44,7 @@ export default function paymentRoutes(app: App, ctx: AppContext) {
         const { order } = await orderFor(ctx, tx, request, request.params.id, ["buyer"]);
         const actor = { id: actorIdOf(request, order), reason: "payment intent" };
         const { order: next, payment } = await ctx.purchases.paymentIntent(tx, order, actor);
-        return { order: orderWire(ctx, next, payment) };
+        return { order: orderWire(ctx, next, payment, await payeesOf(ctx, tx, next)) };
       }),
   );
 

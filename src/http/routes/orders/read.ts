@@ -6,7 +6,7 @@ import type { App } from "../../app.ts";
 import { callerOf } from "../../auth.ts";
 import type { AppContext } from "../../context.ts";
 import { Page } from "../../schemas.ts";
-import { OrderId, OrderWire, orderFor, orderWire } from "./wire.ts";
+import { OrderId, OrderWire, orderFor, orderWire, payeesOf } from "./wire.ts";
 
 const RunWire = Type.Object({
   id: Type.String(),
@@ -93,7 +93,12 @@ export default function readOrderRoutes(app: App, ctx: AppContext) {
       const ex = ctx.db.kysely;
       const outcome = await ctx.orders.outcomeOf(ex, order.id);
       return {
-        ...orderWire(ctx, order, await ctx.orders.findPayment(ex, order.id)),
+        ...orderWire(
+          ctx,
+          order,
+          await ctx.orders.findPayment(ex, order.id),
+          await payeesOf(ctx, ex, order),
+        ),
         events: (await ctx.orders.events(ex, order.id)).map((e) => ({ ...e, at: isoOf(e.at_ms) })),
         runs: (await ctx.orders.runs(ex, { order_id: order.id }, 20)).map(runWire),
         outcome: outcome

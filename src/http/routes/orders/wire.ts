@@ -61,6 +61,11 @@ export const OrderWire = Type.Object({
       proof: Type.Object({ method: Type.String(), path: Type.String(), body: Type.Unknown() }),
       sender: Type.String(),
       order_ref: Type.Union([Type.String(), Type.Null()]),
+      /**
+       * onchain-escrow on an arbitrated escrow: the addresses the provider proved it controls,
+       * one of which the lock must name as its payee; null where not read (GET the order).
+       */
+      payees: Type.Union([Type.Array(Type.String()), Type.Null()]),
     }),
     Type.Null(),
   ]),
@@ -73,7 +78,7 @@ export const OrderWire = Type.Object({
  * send (the hub's address, or the configured escrow contract), how much, which chains and tokens
  * the hub verifies, and where the proof goes. From the hub's configuration; no secret in it.
  */
-function paymentInstructionsOf(ctx: AppContext, o: Order) {
+function paymentInstructionsOf(ctx: AppContext, o: Order, payees: readonly string[] | null) {
   if (o.rail !== "wdk-usdt-transfer" && o.rail !== "onchain-escrow") return null;
   const terms = txProofTermsOf(ctx.config);
   const escrow = o.rail === "onchain-escrow";
@@ -108,10 +113,34 @@ function paymentInstructionsOf(ctx: AppContext, o: Order) {
         },
     sender: "an address bound to the buyer's account (key bindings), or the paired agent's",
     order_ref: escrow ? orderRefOf(o.id) : null,
+    payees: escrow && payees ? [...payees] : null,
   };
 }
 
-export function orderWire(ctx: AppContext, o: Order, p: Payment | null) {
+/** Whether some configured escrow is arbitrated: its lock event names `address payee`. */
+function arbitratedEscrow(ctx: AppContext): boolean {
+  return Object.values(ctx.config.evm_escrow).some((e) =>
+    /address\s+(indexed\s+)?payee\b/.test(e.lock_event),
+  );
+}
+
+/**
+ * The payees an onchain-escrow order's lock may name on an arbitrated escrow: the provider's
+ * bound EVM addresses (a lock for any other payee is refused, PAYMENT_PROOF_INVALID). Null for
+ * other orders, or when no configured escrow is arbitrated.
+ */
+export async function payeesOf(ctx: AppContext, ex: Executor, o: Order): Promise<string[] | null> {
+  if (o.rail !== "onchain-escrow" || !arbitratedEscrow(ctx)) return null;
+  const bound = await ctx.machines.bindings.list(ex, o.provider_id);
+  return bound.flatMap((b) => (b.address ? [b.address] : []));
+}
+
+export function orderWire(
+  ctx: AppContext,
+  o: Order,
+  p: Payment | null,
+  payees: readonly string[] | null = null,
+) {
   const snap = o.service_snapshot as { name?: string; version?: string };
   return {
     id: o.id,
@@ -138,7 +167,7 @@ export function orderWire(ctx: AppContext, o: Order, p: Payment | null) {
           channel_id: p.channel_id,
         }
       : null,
-    payment_instructions: paymentInstructionsOf(ctx, o),
+    payment_instructions: paymentInstructionsOf(ctx, o, payees),
     created_at: isoOf(o.created_at_ms),
     updated_at: isoOf(o.updated_at_ms),
   };
