@@ -1,6 +1,7 @@
 /**
  * Traces agx's x402 paid call: counts the JSON-RPC calls the hub makes to anvil per payment
- * (through a counting proxy) and times sequential paid calls. Run:
+ * (through a counting proxy) and times sequential paid calls; a slow call (over 100 ms) prints
+ * when each of its calls left and came back (`/method`). Run:
  * `node bin/run-ts.js bench/x402-trace.ts` (`TRACE_CALLS`, default 20).
  */
 import { writeFileSync } from "node:fs";
@@ -31,6 +32,7 @@ async function countingRpc(target: string) {
         headers: { "content-type": "application/json" },
         body,
       });
+      log.push(`${elapsedMs(t0).toFixed(1)} /${Array.isArray(json) ? "batch" : json.method}`);
       res.writeHead(answer.status, { "content-type": "application/json" });
       res.end(Buffer.from(await answer.arrayBuffer()));
     });
@@ -67,7 +69,9 @@ try {
     await res.arrayBuffer();
     ms.push(elapsedMs(t0));
     if (res.status !== 200) console.log("status", res.status);
-    if (i === n - 1) console.log(`last call: ${log.join(" | ")} | end ${ms.at(-1)?.toFixed(1)}`);
+    if (i === n - 1 || (ms.at(-1) ?? 0) > 100) {
+      console.log(`call ${i}: ${log.join(" | ")} | end ${ms.at(-1)?.toFixed(1)}`);
+    }
   }
   if (session && process.env.TRACE_PROFILE) {
     const { profile } = await session.post("Profiler.stop");

@@ -184,6 +184,19 @@ async function referenceServer(c: X402Chain, facilitatorUrl: string) {
   return { url, close: () => server.close() };
 }
 
+/** The reference stack: its facilitator over HTTP and the resource server in front of it. */
+export async function referenceStack(c: X402Chain): Promise<{ url: string; close: () => void }> {
+  const fac = await referenceFacilitator(c);
+  const ref = await referenceServer(c, fac.url);
+  return {
+    url: ref.url,
+    close: () => {
+      ref.close();
+      fac.close();
+    },
+  };
+}
+
 /** EIP-3009 authorizations signed by the buyer, as @x402/fetch would send them. */
 async function authorizations(c: X402Chain, n: number) {
   const a = c.accounts.buyer;

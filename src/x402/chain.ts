@@ -1,6 +1,5 @@
 import {
   createPublicClient,
-  http,
   type PublicClient,
   type TransactionReceipt,
   TransactionReceiptNotFoundError,
@@ -11,6 +10,7 @@ import { x402Limits } from "./limits.ts";
 import type { Hex } from "./model.ts";
 import { x402Problems } from "./problems.ts";
 import { chainIdOf } from "./requirements.ts";
+import { rpcTransport } from "./rpc-transport.ts";
 import { chainOf } from "./signer.ts";
 
 /**
@@ -33,9 +33,8 @@ export function createChainClients(options: {
     }
     let client = clients.get(chain);
     if (!client) {
-      const transport = http(url, {
-        timeout: options.rpc_timeout_ms ?? x402Limits.rpc_timeout_ms,
-        retryCount: 0,
+      const transport = rpcTransport(url, {
+        timeout_ms: options.rpc_timeout_ms ?? x402Limits.rpc_timeout_ms,
       });
       client = createPublicClient({ chain: chainOf(chainIdOf(chain as never), url), transport });
       clients.set(chain, client);
@@ -120,23 +119,43 @@ interface ReceiptWaiter {
 }
 
 /**
+ * The waiters of one transaction. `fresh`: not asked since it arrived; `step_ms` and
+ * `follow_up_at_ms`: its next follow-up ask (null once the steps reached the poll interval).
+ */
+interface ReceiptEntry {
+  list: ReceiptWaiter[];
+  fresh: boolean;
+  step_ms: number;
+  follow_up_at_ms: number | null;
+}
+
+/**
  * A shared receipt watcher. A receipt is asked for once at once (a chain that mines on arrival
- * answers then); after that one loop polls the head every `poll_interval_ms` while anything is
- * pending and, when the head moved (or a waiter is new), asks for every pending receipt at once
- * (one JSON-RPC batch when the client batches). Per-transaction pollers would cost a head read
- * per pending settlement per interval; this costs one, plus one receipt read per new block.
+ * answers then). A chain that mines a moment later (anvil's automine, a sequencer's next
+ * mini-block) would otherwise leave the settlement waiting a whole poll interval, so a
+ * transaction the first ask missed is asked again after `first_follow_up_ms`, then after twice
+ * that, and so on until the steps reach the poll interval. Besides, one loop polls the head
+ * every `poll_interval_ms` while anything is pending and, when the head moved (or a waiter is
+ * new), asks for every pending receipt at once (one JSON-RPC batch when the client batches).
+ * Per-transaction pollers would cost a head read per pending settlement per interval; this costs
+ * one, plus one receipt read per new block, plus a few follow-ups per young transaction.
  */
 export function createReceiptWatcher(
   client: PublicClient,
   options: {
     poll_interval_ms: number;
+    /** The first follow-up after a missed immediate ask (default: no follow-ups). */
+    first_follow_up_ms?: number;
     /** Asks the first, immediate question (a batching client would hold it a timer tick). */
     immediate?: PublicClient;
   },
 ): ReceiptWatcher {
-  const waiters = new Map<Hex, { list: ReceiptWaiter[]; fresh: boolean }>();
+  const waiters = new Map<Hex, ReceiptEntry>();
   let head: bigint | null = null;
   let looping = false;
+  let polled_at_ms = 0;
+  /** Cuts the loop's sleep short (a new waiter's first follow-up may come before its wake). */
+  let nudge: (() => void) | null = null;
 
   async function receiptOf(hash: Hex, via = client): Promise<TransactionReceipt | null> {
     try {
@@ -156,15 +175,15 @@ export function createReceiptWatcher(
     }
   }
 
-  async function tick(): Promise<void> {
-    const now = await client.getBlockNumber({ cacheTime: 0 });
-    const moved = head === null || now !== head;
-    head = now;
-    const due = [...waiters].filter(([, e]) => moved || e.fresh).map(([hash]) => hash);
-    for (const hash of due) {
-      const entry = waiters.get(hash);
-      if (entry) entry.fresh = false;
-    }
+  /** Moves a follow-up that was asked to its next, twice as far, step. */
+  function stepOn(entry: ReceiptEntry, now_ms: number): void {
+    entry.step_ms *= 2;
+    entry.follow_up_at_ms =
+      entry.step_ms < options.poll_interval_ms ? now_ms + entry.step_ms : null;
+  }
+
+  /** Asks for the receipts of `due` (in one batch when the client batches) and delivers them. */
+  async function ask(due: Hex[]): Promise<void> {
     const found = await Promise.all(due.map((hash) => receiptOf(hash).catch(() => null)));
     due.forEach((hash, i) => {
       const receipt = found[i];
@@ -172,14 +191,62 @@ export function createReceiptWatcher(
     });
   }
 
+  /** The pending transactions whose follow-up is due, stepped on. */
+  function followUpsDue(now_ms: number): Hex[] {
+    const due: Hex[] = [];
+    for (const [hash, e] of waiters) {
+      if (e.follow_up_at_ms === null || e.follow_up_at_ms > now_ms) continue;
+      stepOn(e, now_ms);
+      due.push(hash);
+    }
+    return due;
+  }
+
+  async function tick(): Promise<void> {
+    const now = await client.getBlockNumber({ cacheTime: 0 });
+    const moved = head === null || now !== head;
+    head = now;
+    const now_ms = Date.now();
+    const due = new Set(followUpsDue(now_ms));
+    for (const [hash, e] of waiters) {
+      if (moved || e.fresh) due.add(hash);
+      e.fresh = false;
+    }
+    await ask([...due]);
+  }
+
+  /** When the loop next has something to do: the regular poll, or an earlier follow-up. */
+  function wakeAtMs(): number {
+    let at = polled_at_ms + options.poll_interval_ms;
+    for (const e of waiters.values()) {
+      if (e.follow_up_at_ms !== null) at = Math.min(at, e.follow_up_at_ms);
+    }
+    return at;
+  }
+
   async function loop(): Promise<void> {
     if (looping) return;
     looping = true;
+    polled_at_ms = Date.now();
     try {
       while (waiters.size > 0) {
-        await new Promise((r) => setTimeout(r, options.poll_interval_ms));
+        const delay_ms = Math.max(0, wakeAtMs() - Date.now());
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, delay_ms);
+          nudge = () => {
+            clearTimeout(timer);
+            r();
+          };
+        });
+        nudge = null;
+        const now_ms = Date.now();
         // A failed poll is retried at the next interval; each waiter's own timeout bounds it.
-        await tick().catch(() => undefined);
+        if (now_ms >= polled_at_ms + options.poll_interval_ms) {
+          polled_at_ms = now_ms;
+          await tick().catch(() => undefined);
+        } else {
+          await ask(followUpsDue(now_ms)).catch(() => undefined);
+        }
       }
     } finally {
       looping = false;
@@ -190,7 +257,13 @@ export function createReceiptWatcher(
     const first = await receiptOf(hash, options.immediate ?? client).catch(() => null);
     if (first) return first;
     return new Promise<TransactionReceipt>((resolve, reject) => {
-      const entry = waiters.get(hash) ?? { list: [], fresh: true };
+      const step_ms = options.first_follow_up_ms ?? options.poll_interval_ms;
+      const entry = waiters.get(hash) ?? {
+        list: [],
+        fresh: true,
+        step_ms,
+        follow_up_at_ms: step_ms < options.poll_interval_ms ? Date.now() + step_ms : null,
+      };
       const waiter: ReceiptWaiter = {
         resolve,
         reject,
@@ -206,7 +279,8 @@ export function createReceiptWatcher(
       entry.list.push(waiter);
       entry.fresh = true;
       waiters.set(hash, entry);
-      void loop();
+      if (looping) nudge?.();
+      else void loop();
     });
   }
 

@@ -6,18 +6,23 @@ import type {
   SettleResponse,
   VerifyResponse,
 } from "@x402/core/types";
-import type { FacilitatorEvmSigner } from "@x402/evm";
+import { eip3009ABI, type FacilitatorEvmSigner } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
 import { ExactEvmSchemeV1 } from "@x402/evm/exact/v1/facilitator";
+import { getAddress, type Hex, parseErc6492Signature, parseSignature } from "viem";
 import { Problem } from "../kernel/problem.ts";
 import type { AnyPaymentPayload, AnyPaymentRequirements, Facilitator } from "./model.ts";
 import { x402Problems } from "./problems.ts";
 import { v1NetworkOf } from "./requirements.ts";
+import type { ContractCall } from "./signer.ts";
 
 /** The in-process facilitator's chains and signer. */
 export interface LocalFacilitatorOptions {
-  /** The gas wallet, normally from `createEvmSigner` (serialized broadcasts). */
-  signer: FacilitatorEvmSigner;
+  /**
+   * The gas wallet, normally from `createEvmSigner` (serialized broadcasts); with `preflight`,
+   * a settlement's gas estimate starts as settling begins.
+   */
+  signer: FacilitatorEvmSigner & { preflight?: (call: ContractCall) => void };
   /** CAIP-2 networks; each with a v1 name is also registered for v1. */
   networks: Network[];
   /**
@@ -54,6 +59,8 @@ export function createLocalFacilitator(options: LocalFacilitatorOptions): Facili
       }
     },
     async settle(payload, requirements): Promise<SettleResponse> {
+      const call = options.signer.preflight ? transferCallOf(payload, requirements) : null;
+      if (call) options.signer.preflight?.(call);
       try {
         return await core.settle(...asCore(payload, requirements));
       } catch (error) {
@@ -91,4 +98,42 @@ function refusalOf(error: unknown): VerifyResponse {
   throw new Problem(x402Problems.X402_FACILITATOR_UNAVAILABLE, "the chain could not be read", {
     cause: error,
   });
+}
+
+/**
+ * The `transferWithAuthorization` call the exact scheme will ask the signer to write for an
+ * EIP-3009 payload, built as @x402/evm builds it (v, r, s for a 65-byte ECDSA signature, else
+ * the signature bytes), or null for anything else (Permit2, malformed). A call that differs from
+ * the scheme's only misses its pre-flight: the signer then estimates the scheme's own call.
+ */
+function transferCallOf(
+  payload: AnyPaymentPayload,
+  requirements: AnyPaymentRequirements,
+): ContractCall | null {
+  const p = payload.payload as {
+    signature?: unknown;
+    authorization?: Record<string, unknown>;
+  };
+  const a = p.authorization;
+  if (requirements.scheme !== "exact" || typeof p.signature !== "string" || !a) return null;
+  try {
+    const { signature } = parseErc6492Signature(p.signature as Hex);
+    const ecdsa = signature.length === 132 ? parseSignature(signature) : null;
+    return {
+      address: getAddress(requirements.asset),
+      abi: eip3009ABI,
+      functionName: "transferWithAuthorization",
+      args: [
+        getAddress(String(a.from)),
+        getAddress(String(a.to)),
+        BigInt(String(a.value)),
+        BigInt(String(a.validAfter)),
+        BigInt(String(a.validBefore)),
+        a.nonce,
+        ...(ecdsa ? [ecdsa.v || ecdsa.yParity, ecdsa.r, ecdsa.s] : [signature]),
+      ],
+    };
+  } catch {
+    return null;
+  }
 }

@@ -20,6 +20,12 @@ export const x402Limits = {
   /** How often the in-process facilitator polls for a settlement's receipt. */
   receipt_poll_interval_ms: 200,
   /**
+   * A settlement's receipt missed by the ask right after sending is asked again this long after,
+   * then after twice as long, until the steps reach the poll interval (anvil and sequencers mine
+   * within milliseconds; waiting a whole interval cost a busy hub a fifth of a second a call).
+   */
+  receipt_first_follow_up_ms: 2,
+  /**
    * How long a payer's `eth_getCode` answer is reused (EOA or contract decides ECDSA vs
    * ERC-1271 off chain; the token re-judges the signature on chain in simulation and settlement,
    * so a stale answer can only refuse a payment). Verify and settle of one payment ask 4 times.
@@ -34,6 +40,13 @@ export const x402Limits = {
    * between estimate and inclusion; unused gas is not charged).
    */
   settle_gas_margin_percent: 25,
+  /**
+   * How long a settlement's pre-flight estimate, started when settling begins, waits to be
+   * claimed by its broadcast (the scheme re-checks the payment in between, a few ms).
+   */
+  preflight_ttl_ms: 10_000,
+  /** Pre-flight estimates waiting to be claimed, at most (oldest dropped first). */
+  preflights_max: 1_024,
   /** Token EIP-712 domain separators kept (one per token the hub takes). */
   eip3009_domains_max: 64,
   /** Payers whose key is remembered for signature checks. */
@@ -44,6 +57,10 @@ export const x402Limits = {
   eip3009_key_window_bits: 6,
   /** One JSON-RPC call of the transfer-proof verifier. */
   rpc_timeout_ms: 10_000,
+  /** Kept-alive sockets to one JSON-RPC endpoint, at most (more calls queue for one). */
+  rpc_sockets_max: 32,
+  /** Largest JSON-RPC answer read (viem's own default bound). */
+  rpc_response_bytes_max: 10_485_760,
   /** Payment-identifier rows are kept this long (retries of one payment come within it). */
   payment_id_retention_ms: 24 * 60 * 60 * 1000,
   /** Largest result kept with a payment identifier for replays; larger ones replay without it. */

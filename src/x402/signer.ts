@@ -6,7 +6,6 @@ import {
   defineChain,
   encodeFunctionData,
   HttpRequestError,
-  http,
   keccak256,
   type PublicClient,
   TimeoutError,
@@ -17,6 +16,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createReceiptWatcher, type ReceiptWatcher } from "./chain.ts";
 import { x402Limits } from "./limits.ts";
 import type { Hex } from "./model.ts";
+import { rpcTransport } from "./rpc-transport.ts";
 
 /** Runs async work one at a time, in call order; a failure does not block what follows. */
 export function createSerialQueue() {
@@ -46,6 +46,24 @@ export function chainOf(chain_id: number, rpc_url: string): Chain {
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
     rpcUrls: { default: { http: [rpc_url] } },
   });
+}
+
+/** A contract call as `writeContract` receives it, without a data suffix. */
+export interface ContractCall {
+  address: Hex;
+  abi: Abi;
+  functionName: string;
+  args: readonly unknown[];
+}
+
+/** The in-process facilitator's signer, and an early start for a settlement's pre-flight. */
+export interface EvmSigner extends FacilitatorEvmSigner {
+  /**
+   * Starts the gas estimate (the pre-flight) of a call `writeContract` is about to be asked for,
+   * so it runs while the scheme re-checks the payment; `writeContract` of the same calldata then
+   * takes it instead of estimating again. A start nobody claims expires.
+   */
+  preflight(call: ContractCall): void;
 }
 
 type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
@@ -112,13 +130,11 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  * - the nonce is re-read from the chain after a refused send, a send whose arrival is unknown,
  *   or a transaction the node no longer knows (dropped), so a gap cannot stall later ones.
  */
-export function createEvmSigner(options: EvmSignerOptions): FacilitatorEvmSigner {
+export function createEvmSigner(options: EvmSignerOptions): EvmSigner {
   const account = privateKeyToAccount(options.private_key);
   const chain = chainOf(options.chain_id, options.rpc_url);
-  const transport = http(options.rpc_url, {
-    timeout: options.rpc_timeout_ms ?? x402Limits.rpc_timeout_ms,
-    retryCount: 0,
-  });
+  const timeout_ms = options.rpc_timeout_ms ?? x402Limits.rpc_timeout_ms;
+  const transport = rpcTransport(options.rpc_url, { timeout_ms });
   const pub = createPublicClient({ chain, transport }) as PublicClient;
   const key = `${options.chain_id}:${account.address}`;
   let sender = broadcasters.get(key);
@@ -126,11 +142,7 @@ export function createEvmSigner(options: EvmSignerOptions): FacilitatorEvmSigner
     // Receipts of all pending settlements are read in one JSON-RPC batch per new block.
     const batched = createPublicClient({
       chain,
-      transport: http(options.rpc_url, {
-        timeout: options.rpc_timeout_ms ?? x402Limits.rpc_timeout_ms,
-        retryCount: 0,
-        batch: true,
-      }),
+      transport: rpcTransport(options.rpc_url, { timeout_ms, batch: true }),
     }) as PublicClient;
     sender = {
       run: createSerialQueue(),
@@ -138,6 +150,7 @@ export function createEvmSigner(options: EvmSignerOptions): FacilitatorEvmSigner
       fees: null,
       watcher: createReceiptWatcher(batched, {
         poll_interval_ms: x402Limits.receipt_poll_interval_ms,
+        first_follow_up_ms: x402Limits.receipt_first_follow_up_ms,
         immediate: pub,
       }),
     };
@@ -148,6 +161,11 @@ export function createEvmSigner(options: EvmSignerOptions): FacilitatorEvmSigner
     x402Limits.code_cache_entries_max,
     x402Limits.code_cache_ttl_ms,
   );
+  const preflights = expiringMap<Promise<bigint>>(
+    x402Limits.preflights_max,
+    x402Limits.preflight_ttl_ms,
+  );
+  const callKey = (address: Hex, data: Hex) => `${address.toLowerCase()}|${data}`;
 
   /** Fee quotes shared by every settlement for a while; a failed quote is not kept. */
   function fees(): Promise<Fees> {
@@ -233,17 +251,38 @@ export function createEvmSigner(options: EvmSignerOptions): FacilitatorEvmSigner
     }
   }
 
+  /** The gas of `call` with its margin; throws the contract's revert (nothing is sent). */
+  function estimate(call: ContractCall): Promise<bigint> {
+    return gasOf(
+      pub.estimateContractGas({ ...call, account: account.address } as never) as Promise<bigint>,
+    );
+  }
+
+  function preflight(call: ContractCall): void {
+    const data = encodeFunctionData(call as never);
+    const gas = estimate(call);
+    // Unclaimed, its failure is nobody's; claimed, writeContract awaits it and sees the error.
+    gas.catch(() => undefined);
+    preflights.set(callKey(call.address, data), gas);
+  }
+
   type WriteArgs = Parameters<FacilitatorEvmSigner["writeContract"]>[0];
   async function writeContract(args: WriteArgs): Promise<Hex> {
-    const call = { address: args.address, abi: args.abi as Abi, functionName: args.functionName };
-    const encoded = encodeFunctionData({ ...call, args: args.args } as never);
+    const call = {
+      address: args.address,
+      abi: args.abi as Abi,
+      functionName: args.functionName,
+      args: args.args,
+    };
+    const encoded = encodeFunctionData(call as never);
     const data = (args.dataSuffix ? `${encoded}${args.dataSuffix.slice(2)}` : encoded) as Hex;
-    const gas =
-      args.gas ??
-      (await gasOf(
-        // Throws the contract's revert (ContractFunctionRevertedError) before anything is sent.
-        pub.estimateContractGas({ ...call, args: args.args, account: account.address } as never),
-      ));
+    let gas = args.gas;
+    if (gas === undefined) {
+      const key = callKey(args.address, encoded);
+      const started = preflights.get(key);
+      preflights.delete(key);
+      gas = await (started ?? estimate(call));
+    }
     return broadcast({ to: args.address, data, gas });
   }
 
@@ -256,7 +295,7 @@ export function createEvmSigner(options: EvmSignerOptions): FacilitatorEvmSigner
     return code;
   }
 
-  return toFacilitatorEvmSigner(
+  const signer = toFacilitatorEvmSigner(
     {
       address: account.address,
       readContract: (args) => pub.readContract({ ...args, abi: args.abi as Abi }),
@@ -279,4 +318,5 @@ export function createEvmSigner(options: EvmSignerOptions): FacilitatorEvmSigner
     },
     { confirmationTimeoutMs: options.receipt_timeout_ms ?? x402Limits.settle_receipt_timeout_ms },
   );
+  return { ...signer, preflight };
 }
