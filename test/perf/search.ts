@@ -108,7 +108,7 @@ const pragma = option("--pragma");
 if (pragma && kind === "sqlite") await sql.raw(`pragma ${pragma}`).execute(db.kysely);
 const config = loadConfig({
   env: {},
-  overrides: { port: 0, log_level: "silent", data_dir: dir, workers: false },
+  overrides: { port: 0, log_level: "silent", data_dir: dir, workers: args.includes("--workers") },
 });
 const hub = await createHub(config, { database: db });
 const { catalog, identity } = hub.ctx;
