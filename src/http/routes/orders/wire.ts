@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
+import { lockEventOf } from "../../../config.ts";
 import type { Executor } from "../../../db/db.ts";
 import { orderRefOf } from "../../../flows/escrow-proof.ts";
 import { txProofTermsOf } from "../../../flows/tx-proof.ts";
@@ -120,7 +121,7 @@ function paymentInstructionsOf(ctx: AppContext, o: Order, payees: readonly strin
 /** Whether some configured escrow is arbitrated: its lock event names `address payee`. */
 function arbitratedEscrow(ctx: AppContext): boolean {
   return Object.values(ctx.config.evm_escrow).some((e) =>
-    /address\s+(indexed\s+)?payee\b/.test(e.lock_event),
+    lockEventOf(e.lock_event).inputs.some((i) => i.name === "payee" && i.type === "address"),
   );
 }
 
