@@ -1,6 +1,8 @@
 /**
  * CPU per paid call of each x402 stack (this process and anvil), at 1 and 10 clients: tells
  * whether a stack is bound by CPU or by waiting. Run: `node bin/run-ts.js bench/x402-cpu.ts`.
+ * agx's work goes to a seller's HTTP provider; `CPU_BUILTIN=1` runs the built-in skill instead
+ * (as the bench does). `CPU_PROFILE=DIR` writes a CPU profile of each measured run.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -37,7 +39,11 @@ function anvilTicks(): number {
 
 const c = await startX402Chain();
 if (!c) throw new Error("anvil could not start");
-const hub = await startX402Hub(c, { name: "cpu-x402", price: "0.02" });
+const hub = await startX402Hub(c, {
+  name: "cpu-x402",
+  price: "0.02",
+  ...(process.env.CPU_BUILTIN ? { endpoint_url: "builtin:text.stats#analyze" } : {}),
+});
 const ref = await referenceStack(c);
 const client = buyer(c, c.accounts.buyer);
 const n = Number(process.env.CPU_CALLS ?? "100");
@@ -68,15 +74,20 @@ try {
   await run(hub.invokeUrl, 1);
   await run(ref.url, 1);
   for (const clients of [1, 10]) {
-    console.log(`ref ${clients}: ${await run(ref.url, clients)}`);
-    const profile = process.env.CPU_PROFILE && clients === 10 ? new Session() : null;
-    profile?.connect();
-    await profile?.post("Profiler.enable");
-    await profile?.post("Profiler.start");
-    console.log(`agx ${clients}: ${await run(hub.invokeUrl, clients)}`);
-    if (profile && process.env.CPU_PROFILE) {
-      const { profile: p } = await profile.post("Profiler.stop");
-      writeFileSync(process.env.CPU_PROFILE, JSON.stringify(p));
+    for (const [name, url] of [
+      ["ref", ref.url],
+      ["agx", hub.invokeUrl],
+    ] as const) {
+      const dir = process.env.CPU_PROFILE;
+      const profile = dir ? new Session() : null;
+      profile?.connect();
+      await profile?.post("Profiler.enable");
+      await profile?.post("Profiler.start");
+      console.log(`${name} ${clients}: ${await run(url, clients)}`);
+      if (profile && dir) {
+        const { profile: p } = await profile.post("Profiler.stop");
+        writeFileSync(`${dir}/${name}-${clients}.cpuprofile`, JSON.stringify(p));
+      }
     }
   }
 } finally {

@@ -60,6 +60,7 @@ try {
   const session = process.env.TRACE_PROFILE ? new Session() : null;
   session?.connect();
   await session?.post("Profiler.enable");
+  await session?.post("Profiler.setSamplingInterval", { interval: 100 });
   await session?.post("Profiler.start");
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {

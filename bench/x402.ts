@@ -1,7 +1,9 @@
 /**
  * x402: paid calls through agx's invoke route vs the reference stack, on the same anvil with the
  * same @x402/fetch buyer. agx: POST /capabilities/…/invoke with its in-process facilitator
- * (verify, run the provider over HTTP, settle, book on the ledger, PEAC receipt). Reference: a
+ * (verify, run the work, settle, book on the ledger, PEAC receipt); the work is the built-in
+ * text-stats skill, in process as the reference's constant answer is (a seller's HTTP provider
+ * would add a hop the reference does not make: bench/x402-cpu.ts measures that). Reference: a
  * bare node:http server using @x402/core's x402HTTPResourceServer + HTTPFacilitatorClient and a
  * local facilitator (@x402/core x402Facilitator + @x402/evm exact, viem nonceManager) served over
  * HTTP, answering a constant JSON. Also EIP-3009 signature checks per second: agx's
@@ -281,7 +283,11 @@ export async function benchX402(scale: number): Promise<X402Result> {
   const c = await startX402Chain();
   if (!c) throw new Error("anvil could not start: the x402 section needs it");
   try {
-    const hub = await startX402Hub(c, { name: "bench-x402", price: "0.02" });
+    const hub = await startX402Hub(c, {
+      name: "bench-x402",
+      price: "0.02",
+      endpoint_url: "builtin:text.stats#analyze",
+    });
     const fac = await referenceFacilitator(c);
     const ref = await referenceServer(c, fac.url);
     try {

@@ -36,6 +36,8 @@ const profDir = args.includes("--prof") ? args[args.indexOf("--prof") + 1] : und
 const INVOKE = "/capabilities/builtin-text-stats-analyze/analyze@v1/invoke";
 
 const counted = new Map<string, number>();
+/** With `--sql`, ms spent in each statement text (SQLite only). */
+const timed = new Map<string, number>();
 let statements = 0;
 /** Time spent inside better-sqlite3's synchronous statement calls (SQLite only), and in commits. */
 let sqlMs = 0;
@@ -61,6 +63,7 @@ for (const m of ["run", "all", "get", "iterate"]) {
       const ms = performance.now() - t0;
       sqlMs += ms;
       if (this.source === "commit") commitMs += ms;
+      if (showSql) timed.set(this.source, (timed.get(this.source) ?? 0) + ms);
     }
   };
 }
@@ -123,6 +126,7 @@ const body = { input: { text: "Agents trade skills. Machines pay per call." } };
 async function measure(name: string, run: () => Promise<{ status: number }>) {
   for (let i = 0; i < 20; i++) await run();
   counted.clear();
+  timed.clear();
   statements = 0;
   sqlMs = 0;
   commitMs = 0;
@@ -159,7 +163,8 @@ async function measure(name: string, run: () => Promise<{ status: number }>) {
   if (trace) for (const t of trace) process.stdout.write(`  > ${t.slice(0, 110)}\n`);
   if (showSql) {
     for (const [text, n] of [...counted].sort((a, b) => b[1] - a[1])) {
-      process.stdout.write(`  ${(n / calls).toFixed(2)}  ${text.slice(0, 150)}\n`);
+      const ms = timed.has(text) ? `${((timed.get(text) ?? 0) / calls).toFixed(3)} ms  ` : "";
+      process.stdout.write(`  ${(n / calls).toFixed(2)}  ${ms}${text.slice(0, 140)}\n`);
     }
   }
 }

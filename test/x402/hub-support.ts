@@ -36,6 +36,11 @@ export async function startX402Hub(
     rails?: string[];
     /** The hub's database (default: SQLite in the temp dir). */
     database?: Database;
+    /**
+     * Where the work runs (default: the local HTTP provider); `builtin:text.stats#analyze` runs
+     * the hub's built-in skill in process, as the x402 reference server answers in process.
+     */
+    endpoint_url?: string;
   },
 ): Promise<X402Hub> {
   let calls = 0;
@@ -90,7 +95,7 @@ export async function startX402Hub(
       description: "the answer, paid on chain",
       company_name: "Deep Thought",
       execution_mode: "native",
-      endpoints: [{ url: providerUrl, method: "POST" }],
+      endpoints: [{ url: options.endpoint_url ?? providerUrl, method: "POST" }],
       pricing: { model: "fixed", asset: "USDC", amount: options.price },
       rails: options.rails ?? ["agx-ledger", "offchain-record"],
     }),
