@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerAgentCommands } from "./agent.ts";
 import { registerBenchCommand } from "./bench.ts";
 import { registerCatalogCommands } from "./catalog.ts";
+import { registerEscrowCommands } from "./escrow.ts";
 import { type ClientCliIo, processClientIo } from "./hub-client.ts";
 import { registerHubCommands } from "./hub-commands.ts";
 import { registerKeyCommands } from "./keys.ts";
@@ -16,6 +17,7 @@ export function registerClientCommands(program: Command, io: ClientCliIo = proce
   registerKeyCommands(program, io);
   registerMachineCommands(program, io);
   registerWebhookCommands(program, io);
+  registerEscrowCommands(program, io);
   registerPipelineCommand(program, io);
   registerAgentCommands(program, io);
   registerBenchCommand(program, io);

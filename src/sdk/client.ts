@@ -421,6 +421,31 @@ export class AgxClient {
     );
   }
 
+  // operator
+
+  /** On-chain escrow releases and refunds by order (admin key); `state: "failed"` waits for you. */
+  escrowActions(query: QueryOf<"adminListEscrowActions"> = {}) {
+    return this.json<ResponseBody<"adminListEscrowActions">>(
+      "GET",
+      "/api/v1/admin/escrow-actions",
+      { query },
+    );
+  }
+
+  /** Every escrow action, page after page (admin key). */
+  allEscrowActions(query: Omit<QueryOf<"adminListEscrowActions">, "cursor"> = {}) {
+    return paginate((cursor) => this.escrowActions({ ...query, ...(cursor ? { cursor } : {}) }));
+  }
+
+  /** Sends a failed escrow release or refund again (admin key): it is pending once more. */
+  retryEscrowAction(order_id: string, call?: CallOptions) {
+    return this.json<ResponseBody<"adminRetryEscrowAction">>(
+      "POST",
+      `/api/v1/admin/escrow-actions/${seg(order_id)}/retry`,
+      call,
+    );
+  }
+
   // machines and pairings
 
   machines(query: QueryOf<"listMachines"> = {}) {
