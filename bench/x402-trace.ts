@@ -52,6 +52,8 @@ const hub = await startX402Hub(c, {
   name: "trace-x402",
   price: "0.02",
   overrides: { x402_rpc_url: process.env.TRACE_NO_PROXY ? c.rpc_url : proxy.url },
+  // TRACE_BUILTIN=1: the built-in skill in process instead of the HTTP provider.
+  ...(process.env.TRACE_BUILTIN ? { endpoint_url: "builtin:text.stats#analyze" } : {}),
 });
 try {
   const client = buyer(c, c.accounts.buyer);

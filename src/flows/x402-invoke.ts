@@ -1,6 +1,6 @@
 import type { SettleResponse } from "@x402/core/types";
 import type { Service } from "../catalog/index.ts";
-import type { Database } from "../db/db.ts";
+import type { Database, Tx } from "../db/db.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { Problem } from "../kernel/problem.ts";
 import type { Ledger } from "../ledger/index.ts";
@@ -8,7 +8,7 @@ import type { Actor, Order, Orders } from "../orders/index.ts";
 import type { Outbox } from "../outbox/index.ts";
 import type { StoredReceipt } from "../receipts/index.ts";
 import { type ChainClients, caip2Of, type VerifiedPayment, x402Problems } from "../x402/index.ts";
-import type { Fulfilment } from "./fulfil.ts";
+import { type ExecutionReport, type Fulfilment, runsInProcessAt } from "./fulfil.ts";
 import type { Delegated, Purchases } from "./purchase.ts";
 import type { WebhookFlows } from "./webhooks.ts";
 import { bookX402Settlement, headOf, schedulePendingSettlement } from "./x402-reconcile.ts";
@@ -36,6 +36,11 @@ export interface X402InvokeOutcome {
  * the provider's payout minus the fee, with the order confirmed. A settlement that failed
  * refunds the order (nothing moved); one whose outcome is unknown stays `delivered` with the
  * payment held and unbooked, answered X402_SETTLEMENT_PENDING, never settled twice.
+ *
+ * Work that runs in process (a built-in skill) starts the settlement's chain reads (its gas
+ * estimate) as it begins, so they overlap the work, and on SQLite the order, its payment and
+ * the work's outcome commit together, as a prepaid invoke does: a crash then leaves nothing
+ * written and nothing settled (the authorization expires).
  */
 export async function invokeWithX402(
   deps: {
@@ -71,36 +76,50 @@ export async function invokeWithX402(
     asset: spec.payment.asset,
     amount_atomic: spec.payment.amount_atomic.toString(),
   };
-  let order: Order;
-  try {
-    order = await deps.db.transaction(async (tx) => {
-      const made = await deps.purchases.createOrder(tx, {
-        buyer_id: spec.buyer_id,
-        rail: "x402",
-        service_id: spec.service.id,
-        operation: spec.operation,
-        input: spec.input,
-        ...(spec.delegated ? { delegated: spec.delegated } : {}),
-      });
-      if (
-        made.order.asset !== deps.asset ||
-        made.order.amount_minor !== spec.payment.amount_atomic
-      ) {
-        throw new Problem(
-          x402Problems.X402_PAYMENT_INVALID,
-          "the payment does not match the order's price and asset",
-        );
-      }
-      const { order: intent } = await deps.purchases.paymentIntent(tx, made.order, actor);
-      const paid = await deps.purchases.pay(tx, intent, actor, { x402_verified: proof });
-      return paid.order;
+  const inProcess = runsInProcessAt(spec.service.endpoints);
+  if (inProcess) {
+    spec.payment.prepare();
+    // Let its request reach the socket (a kept-alive socket is handed over on the next tick):
+    // the transaction below resolves promise after promise without yielding until it commits.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const pay = async (tx: Tx) => {
+    const made = await deps.purchases.createOrder(tx, {
+      buyer_id: spec.buyer_id,
+      rail: "x402",
+      service_id: spec.service.id,
+      operation: spec.operation,
+      input: spec.input,
+      ...(spec.delegated ? { delegated: spec.delegated } : {}),
     });
+    if (made.order.asset !== deps.asset || made.order.amount_minor !== spec.payment.amount_atomic) {
+      throw new Problem(
+        x402Problems.X402_PAYMENT_INVALID,
+        "the payment does not match the order's price and asset",
+      );
+    }
+    const { order: intent } = await deps.purchases.paymentIntent(tx, made.order, actor);
+    return (await deps.purchases.pay(tx, intent, actor, { x402_verified: proof })).order;
+  };
+  let started: { order: Order; report: ExecutionReport | null };
+  try {
+    started =
+      inProcess && deps.db.dialect === "sqlite"
+        ? await deps.db.transaction(async (tx) => {
+            const begun = await deps.purchases.beginExecution(tx, await pay(tx), actor);
+            const report = await deps.fulfilment.runStartedInProcess(tx, begun, {
+              auto_confirm: false,
+            });
+            return { order: begun.order, report };
+          })
+        : { order: await deps.db.transaction(pay), report: null };
   } catch (error) {
     await spec.payment.cancel();
     throw error;
   }
-
-  const report = await deps.fulfilment.execute(order.id, actor, { auto_confirm: false });
+  const order = started.order;
+  const report =
+    started.report ?? (await deps.fulfilment.execute(order.id, actor, { auto_confirm: false }));
   const base = {
     latency_ms: report.result.latency_ms,
     started_at_ms: report.run.started_at_ms,

@@ -80,6 +80,10 @@ export function createLocalFacilitator(options: LocalFacilitatorOptions): Facili
     async supported() {
       return core.getSupported() as Awaited<ReturnType<Facilitator["supported"]>>;
     },
+    prepare(payload, requirements) {
+      const call = options.signer.preflight ? transferCallOf(payload, requirements) : null;
+      if (call) options.signer.preflight?.(call);
+    },
   };
 }
 

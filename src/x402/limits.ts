@@ -41,10 +41,12 @@ export const x402Limits = {
    */
   settle_gas_margin_percent: 25,
   /**
-   * How long a settlement's pre-flight estimate, started when settling begins, waits to be
-   * claimed by its broadcast (the scheme re-checks the payment in between, a few ms).
+   * How long a settlement's pre-flight estimate, started when settling begins (or when work
+   * that runs in process begins, `prepare`), may wait to be claimed by its broadcast. It is
+   * the last simulation before broadcast: an older one is done again, so a payer who moved the
+   * balance meanwhile is refused there, not mined as a revert that burns the hub's gas.
    */
-  preflight_ttl_ms: 10_000,
+  preflight_ttl_ms: 1_000,
   /** Pre-flight estimates waiting to be claimed, at most (oldest dropped first). */
   preflights_max: 1_024,
   /** Token EIP-712 domain separators kept (one per token the hub takes). */

@@ -35,6 +35,13 @@ export interface Facilitator {
   verify(payload: AnyPaymentPayload, requirements: AnyPaymentRequirements): Promise<VerifyResponse>;
   settle(payload: AnyPaymentPayload, requirements: AnyPaymentRequirements): Promise<SettleResponse>;
   supported(): Promise<SupportedResponse>;
+  /**
+   * Starts what settling a verified payment will need from the chain (the in-process
+   * facilitator: its gas estimate, the last simulation before broadcast) so it runs alongside
+   * work about to take a few milliseconds; `settle` then claims it. Optional: a remote
+   * facilitator has nothing to start.
+   */
+  prepare?(payload: AnyPaymentPayload, requirements: AnyPaymentRequirements): void;
 }
 
 /** The terms under which this hub takes x402 payments: one chain, one token, one payee. */

@@ -39,6 +39,12 @@ export interface VerifiedPayment {
   payment_id: string | null;
   /** The reserved payment identifier and its payload hash (reconciliation finishes it). */
   slot: PaymentIdSlot | null;
+  /**
+   * Starts the settlement's chain reads now (its gas estimate), for work about to run in
+   * process: they overlap the work instead of following it. Nothing moves; settle or cancel
+   * still decide. A no-op where the facilitator has nothing to start.
+   */
+  prepare(): void;
   /** Settles on chain; `result` is kept with the payment identifier for replays. */
   settle(options?: { result?: unknown }): Promise<SettlementOutcome>;
   /** Gives the payment up (the work failed): frees the payment identifier. */
@@ -78,6 +84,9 @@ export function settlementOf(
     requirements: spec.requirements,
     payment_id: spec.slot?.id ?? null,
     slot: spec.slot,
+    prepare() {
+      if (!done) deps.facilitator.prepare?.(spec.payload, spec.requirements);
+    },
     async settle(options = {}) {
       once();
       const response = await settleOrPending(deps.facilitator, spec);

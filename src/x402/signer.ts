@@ -80,8 +80,11 @@ interface Broadcaster {
 }
 
 /**
- * One broadcaster per key and chain per process, whatever signers are made for it: two queues
- * for one key would race for its nonces again. (Several processes need several keys.)
+ * One broadcaster per key, chain and RPC endpoint per process, whatever signers are made for
+ * it: two queues for one key would race for its nonces again. (Several processes need several
+ * keys.) The endpoint is part of the key because the broadcaster's receipt watcher reads through
+ * it: a signer on another endpoint (a new URL for the node) must not wait on the old one. Two
+ * endpoints of one key still race, and a refused nonce is read again (see `broadcast`).
  */
 const broadcasters = new Map<string, Broadcaster>();
 
@@ -136,7 +139,7 @@ export function createEvmSigner(options: EvmSignerOptions): EvmSigner {
   const timeout_ms = options.rpc_timeout_ms ?? x402Limits.rpc_timeout_ms;
   const transport = rpcTransport(options.rpc_url, { timeout_ms });
   const pub = createPublicClient({ chain, transport }) as PublicClient;
-  const key = `${options.chain_id}:${account.address}`;
+  const key = `${options.chain_id}:${account.address}:${options.rpc_url}`;
   let sender = broadcasters.get(key);
   if (!sender) {
     // Receipts of all pending settlements are read in one JSON-RPC batch per new block.
@@ -260,6 +263,8 @@ export function createEvmSigner(options: EvmSignerOptions): EvmSigner {
 
   function preflight(call: ContractCall): void {
     const data = encodeFunctionData(call as never);
+    // Already started (by `prepare`, as the work began) and still fresh: that one is claimed.
+    if (preflights.get(callKey(call.address, data))) return;
     const gas = estimate(call);
     // Unclaimed, its failure is nobody's; claimed, writeContract awaits it and sees the error.
     gas.catch(() => undefined);

@@ -10,6 +10,7 @@ import {
   createLocalFacilitator,
   encodePaymentHeader,
 } from "../../src/x402/index.ts";
+import { x402Limits } from "../../src/x402/limits.ts";
 import { rpcTransport } from "../../src/x402/rpc-transport.ts";
 import { buyer, gateOn, startX402Chain, type X402Chain } from "../support/x402-chain.ts";
 
@@ -151,4 +152,61 @@ run("the hub's JSON-RPC calls on a real chain", () => {
       proxy.close();
     }
   });
+
+  it("starts a settlement's estimate when work begins (prepare); settle claims it while fresh, not after", async () => {
+    const c = need();
+    const calls: string[] = [];
+    const proxy = await server(async (body, res) => {
+      const json = JSON.parse(body) as { method: string } | { method: string }[];
+      for (const m of Array.isArray(json) ? json : [json]) calls.push(m.method);
+      const answer = await fetch(c.rpc_url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      res.writeHead(answer.status, { "content-type": "application/json" });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+    try {
+      const signer = createEvmSigner({
+        rpc_url: proxy.url,
+        chain_id: c.chain_id,
+        private_key: c.gas_key,
+      });
+      const gate = gateOn(c, createLocalFacilitator({ signer, networks: [c.network] }));
+      const paid = async () => {
+        const unpaid = { headers: {}, amount_atomic: 10_000n, resource: { url: "http://x/rpc" } };
+        const required = (await gate.challenge(unpaid, "Payment required")).payment_required;
+        const payload = await buyer(c, c.accounts.buyer).client.createPaymentPayload(
+          required as unknown as PaymentRequired,
+        );
+        const headers = { "payment-signature": encodePaymentHeader(payload) };
+        const decision = await gate.check({ ...unpaid, headers });
+        if (decision.kind !== "verified") throw new Error(`not verified: ${decision.kind}`);
+        return decision.payment;
+      };
+      const estimates = () => calls.filter((m) => m === "eth_estimateGas").length;
+      const until = async (n: number) => {
+        for (let i = 0; i < 200 && estimates() < n; i++) await new Promise((r) => setTimeout(r, 5));
+      };
+
+      const fresh = await paid();
+      calls.length = 0;
+      fresh.prepare();
+      await until(1);
+      expect(estimates()).toBe(1);
+      expect((await fresh.settle()).status).toBe("settled");
+      expect(estimates()).toBe(1);
+
+      const stale = await paid();
+      calls.length = 0;
+      stale.prepare();
+      await until(1);
+      await new Promise((r) => setTimeout(r, x402Limits.preflight_ttl_ms + 100));
+      expect((await stale.settle()).status).toBe("settled");
+      expect(estimates()).toBe(2);
+    } finally {
+      proxy.close();
+    }
+  }, 20_000);
 });
