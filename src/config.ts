@@ -4,6 +4,7 @@ import { type AbiEvent, parseAbiItem } from "viem";
 import { limits } from "./kernel/limits.ts";
 import { type Asset, defaultAssets } from "./kernel/money.ts";
 import { marketLimits } from "./market/limits.ts";
+import { pipelineLimits } from "./pipelines/limits.ts";
 import { webhookLimits } from "./webhooks/limits.ts";
 
 /**
@@ -96,6 +97,12 @@ export interface Config {
    * died): a retry before then is 409 IDEMPOTENCY_KEY_IN_USE. Keep it above the longest request.
    */
   idempotency_lock_ms: number;
+  /**
+   * How long a pipeline job's runner holds it without renewing (it renews every quarter of
+   * this): a job whose process died is taken over by another runner after it. Shortened only
+   * by tests and the crash harness.
+   */
+  pipeline_lease_ms: number;
   /** Waits between webhook attempts (after attempt 1, 2, …); shortened only by tests. */
   webhook_retry_schedule_ms: readonly number[];
   /** One webhook POST to a receiver. */
@@ -299,6 +306,14 @@ function fromEnv(env: Source): ConfigOverrides {
     }
     out.idempotency_lock_ms = ms;
   }
+  const leaseMs = e("AGX_PIPELINE_LEASE_MS");
+  if (leaseMs) {
+    const ms = Number(leaseMs);
+    if (!Number.isInteger(ms) || ms < 1000 || ms > 3_600_000) {
+      throw new ConfigError("AGX_PIPELINE_LEASE_MS must be 1000–3600000");
+    }
+    out.pipeline_lease_ms = ms;
+  }
   const schedule = e("AGX_WEBHOOK_RETRY_SCHEDULE_MS");
   if (schedule) {
     const waits = schedule.split(",").map((w) => Number(w.trim()));
@@ -395,6 +410,7 @@ export function loadConfig(
     evm_tokens: {},
     evm_escrow: {},
     idempotency_lock_ms: limits.idempotency_lock_ms,
+    pipeline_lease_ms: pipelineLimits.lease_ms,
     webhook_retry_schedule_ms: webhookLimits.retry_schedule_ms,
     webhook_timeout_ms: webhookLimits.request_timeout_ms,
     market_review_start_after_ms: marketLimits.review_start_after_ms,

@@ -124,8 +124,27 @@ export async function checkRun(
       )
     ).map((t) => [t.id, t.state]),
   );
-  const channels = await reader.rows<{ id: string; owner_id: string; status: string }>(
-    "select id, owner_id, status from channels",
+  const jobs = await reader.rows<{
+    id: string;
+    client_key: string | null;
+    status: string;
+    float_channel_id: string;
+  }>("select id, client_key, status, float_channel_id from pipeline_jobs");
+  const jobsByKey = new Map<string, (typeof jobs)[number][]>();
+  for (const j of jobs) {
+    if (j.client_key) jobsByKey.set(j.client_key, [...(jobsByKey.get(j.client_key) ?? []), j]);
+  }
+  const floats = new Set(jobs.map((j) => j.float_channel_id));
+  // A pipeline's float is a channel of its owner too; the buyers' own opens are counted apart.
+  const channels = (
+    await reader.rows<{ id: string; owner_id: string; status: string }>(
+      "select id, owner_id, status from channels",
+    )
+  ).filter((c) => !floats.has(c.id));
+  const floatStatus = new Map(
+    (await reader.rows<{ id: string; status: string }>("select id, status from channels")).map(
+      (c) => [c.id, c.status],
+    ),
   );
   const channelById = new Map(channels.map((c) => [c.id, c]));
   const channelsOf = new Tally();
@@ -191,6 +210,24 @@ export async function checkRun(
           fail(`market order ${r.refs.market_order} acknowledged ${want} but is ${m?.status}`);
         break;
       }
+      case "pipeline": {
+        const found = jobsByKey.get(`${r.id}:pipeline`) ?? [];
+        once(`pipeline ${r.id}`, found.length, stepOf(r, "pipeline"));
+        for (const j of found) {
+          shapes.add(`pipeline ${j.status}|float ${floatStatus.get(j.float_channel_id) ?? "-"}`);
+          if (j.status === "running") fail(`pipeline job ${j.id} still running after recovery`);
+          else if (floatStatus.get(j.float_channel_id) !== "closed")
+            fail(`pipeline job ${j.id} ${j.status} but its float is not closed`);
+        }
+        for (const p of ["p1", "p2"]) {
+          const n = byData.get(`${r.id}:${p}`)?.length ?? 0;
+          if (n > 1) fail(`pipeline ${r.id} step ${p} paid ${n}×`);
+          if (n > 0 && found.length === 0) fail(`pipeline ${r.id} step ${p} paid without a job`);
+          if (found[0]?.status === "succeeded" && n !== 1)
+            fail(`pipeline ${r.id} succeeded but step ${p} has ${n} orders`);
+        }
+        break;
+      }
       case "hold_post":
       case "hold_void": {
         const h = stepOf(r, "hold");
@@ -214,7 +251,9 @@ export async function checkRun(
         `buyer ${b.id} has ${n} channels; acknowledged opens ${lo}, unknown ${unknownOpens.get(b.id)}`,
       );
   }
-  const known = new Set(records.flatMap((r) => [r.id, `${r.id}:c1`, `${r.id}:c2`]));
+  const known = new Set(
+    records.flatMap((r) => [r.id, `${r.id}:c1`, `${r.id}:c2`, `${r.id}:p1`, `${r.id}:p2`]),
+  );
   for (const [data, rows] of byData) {
     if (!known.has(data) && rows.some((o) => world.buyers.some((b) => b.id === o.buyer_id)))
       fail(`orders for an input nobody sent: ${data}`);

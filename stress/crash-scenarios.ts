@@ -19,6 +19,7 @@ export const scenarioKinds = [
   "hold_post",
   "hold_void",
   "delegated",
+  "pipeline",
 ] as const;
 export type Kind = (typeof scenarioKinds)[number];
 
@@ -35,6 +36,7 @@ const weights: Record<Kind, number> = {
   hold_post: 6,
   hold_void: 4,
   delegated: 5,
+  pipeline: 4,
 };
 
 export function drawKind(random: () => number = Math.random): Kind {
@@ -133,6 +135,7 @@ function stepsOf(kind: Kind): number {
     hold_post: 2,
     hold_void: 2,
     delegated: 1,
+    pipeline: 1,
   }[kind];
 }
 
@@ -278,6 +281,29 @@ async function channel(step: StepFn, world: World, buyer: Principal, rec: OpReco
   );
 }
 
+/**
+ * A two-step AIMP pipeline (b after a) of the world's service: one write that funds a float,
+ * runs both paid steps from it and refunds what was not spent. Its node inputs name the record
+ * (`<id>:p1`, `<id>:p2`), so the checks find each step's order.
+ */
+async function pipeline(step: StepFn, world: World, buyer: Principal, rec: OpRecord) {
+  const [, , product_id, capability_id] = world.service.invoke_path.split("/");
+  const node = (id: string, data: string) => ({
+    id,
+    product_id,
+    capability_id,
+    input: digestInput(data),
+  });
+  const run = await step("pipeline", "POST", "/ai-market/pipelines", {
+    key: buyer.key,
+    body: {
+      nodes: [node("a", `${rec.id}:p1`), { ...node("b", `${rec.id}:p2`), depends_on: ["a"] }],
+    },
+  });
+  if (run.kind === "acked") rec.refs.job = run.reply.body.job_id as string;
+  return ok(run);
+}
+
 const scenarios: Record<Kind, Scenario> = {
   deposit: async (step, world, buyer, rec) =>
     ok(
@@ -311,4 +337,5 @@ const scenarios: Record<Kind, Scenario> = {
     if (out.kind === "acked") rec.refs.order = out.reply.body.order_id;
     return ok(out);
   },
+  pipeline: (step, world, buyer, rec) => pipeline(step, world, buyer, rec),
 };

@@ -7,7 +7,7 @@ import { buildWorld } from "./support/ops-world.ts";
 /**
  * Crash and concurrency harness (issue 12, item 1): C clients send N money writes (deposits,
  * holds/posts/voids, prepaid/escrow/channel purchases, refunds, cancels, market escrow, purchases
- * by a paired agent) to real agx processes, which are SIGKILLed K times at random moments and
+ * by a paired agent, two-step AIMP pipelines) to real agx processes, which are SIGKILLed K times at random moments and
  * restarted on the same database. Each client retries unanswered writes with the same
  * Idempotency-Key; afterwards the rows must show every acknowledged write exactly once.
  *
@@ -52,7 +52,8 @@ export async function runCrash(o: CrashOptions): Promise<CrashReport> {
   const nodesN = o.nodes ?? 1;
   const { store, drop } = await createStore(o.store, o.pg_url);
   const admin = newAdminKey();
-  const env = { AGX_IDEMPOTENCY_LOCK_MS: "5000", ...o.env };
+  // Short leases: a pipeline whose runner was killed is taken over within seconds.
+  const env = { AGX_IDEMPOTENCY_LOCK_MS: "5000", AGX_PIPELINE_LEASE_MS: "2000", ...o.env };
   const nodes = Array.from({ length: nodesN }, () => new HubNode({ store, admin_key: admin, env }));
   try {
     // One node migrates first; the others start on the migrated database.
@@ -114,11 +115,15 @@ export async function runCrash(o: CrashOptions): Promise<CrashReport> {
   }
 }
 
-/** Waits (bounded) until no order is executing: the sweep fails and refunds interrupted ones. */
+/**
+ * Waits (bounded) until no order is executing and no pipeline job running: the sweeps fail and
+ * refund interrupted orders and take over jobs whose runner died.
+ */
 async function settle(reader: Awaited<ReturnType<typeof openReader>>): Promise<void> {
   for (let i = 0; i < 120; i++) {
     const rows = await reader.rows<{ n: unknown }>(
-      "select count(*) as n from orders where status = 'executing'",
+      `select (select count(*) from orders where status = 'executing')
+            + (select count(*) from pipeline_jobs where status = 'running') as n`,
     );
     if (Number(rows[0]?.n ?? 0) === 0) return;
     await sleep(250);

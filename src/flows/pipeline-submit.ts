@@ -35,6 +35,8 @@ export interface PipelineFlowDeps extends StepDeps {
   keys: Pick<KeySet, "signCompact">;
   decimalsOf(asset: string): number;
   publicUrl(): string;
+  /** The runners' lease (config `pipeline_lease_ms`); renewed every quarter of it. */
+  lease_ms?: number;
 }
 
 /** A node's (product, capability) as the catalogue resolves it. */

@@ -48,6 +48,10 @@ function finalResultOf(job: PipelineJob, steps: readonly PipelineStep[]): unknow
  */
 export function createPipelineFlows(deps: PipelineFlowDeps) {
   const { db, clock, pipelines } = deps;
+  const renew_ms = Math.min(
+    pipelineLimits.lease_renew_interval_ms,
+    Math.floor((deps.lease_ms ?? pipelineLimits.lease_ms) / 4),
+  );
   const active = new Map<string, Promise<void>>();
   let stopping = false;
 
@@ -148,7 +152,7 @@ export function createPipelineFlows(deps: PipelineFlowDeps) {
     if (job?.status !== "running") return;
     const heartbeat = setInterval(() => {
       pipelines.renew(db.kysely, ref).catch(() => {});
-    }, pipelineLimits.lease_renew_interval_ms);
+    }, renew_ms);
     heartbeat.unref();
     try {
       for (const step of await pipelines.steps(db.kysely, job.id)) {
@@ -315,7 +319,8 @@ export function composePipelineFlows(
     outbox: ctx.outbox,
     webhooks: ctx.webhookFlows,
     keys: ctx.keys,
-    pipelines: createPipelines({ clock }),
+    pipelines: createPipelines({ clock, lease_ms: config.pipeline_lease_ms }),
+    lease_ms: config.pipeline_lease_ms,
     decimalsOf: (asset) => config.assets.find((a) => a.code === asset)?.decimals ?? 6,
     publicUrl: ctx.publicUrl,
     now_ms: () => clock.now_ms(),

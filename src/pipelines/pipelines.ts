@@ -17,9 +17,10 @@ export interface RunnerRef {
 export type StepPatch = Partial<Omit<PipelineStep, "job_id" | "node_id" | "status">>;
 
 /** Jobs, steps and their progress log. Every change is guarded by the runner's lease. */
-export function createPipelines(deps: { clock: Clock }) {
+export function createPipelines(deps: { clock: Clock; lease_ms?: number }) {
   const { clock } = deps;
-  const leaseEnd = () => clock.now_ms() + pipelineLimits.lease_ms;
+  const lease_ms = deps.lease_ms ?? pipelineLimits.lease_ms;
+  const leaseEnd = () => clock.now_ms() + lease_ms;
 
   /** A job of `owner_id`, or PIPELINE_JOB_NOT_FOUND (also for someone else's). */
   async function get(ex: Executor, id: string, owner_id: string): Promise<PipelineJob> {
