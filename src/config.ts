@@ -309,8 +309,9 @@ function fromEnv(env: Source): ConfigOverrides {
   const leaseMs = e("AGX_PIPELINE_LEASE_MS");
   if (leaseMs) {
     const ms = Number(leaseMs);
+    // At most an hour; the floor (10 s, a second in test) is checked with the mode.
     if (!Number.isInteger(ms) || ms < 1000 || ms > 3_600_000) {
-      throw new ConfigError("AGX_PIPELINE_LEASE_MS must be 1000–3600000");
+      throw new ConfigError("AGX_PIPELINE_LEASE_MS must be 10000–3600000 (10 s – 1 h)");
     }
     out.pipeline_lease_ms = ms;
   }
@@ -449,6 +450,14 @@ export function checkConfig(c: Config): void {
         `${name} must be at least ${deadlineFloorMs} ms${c.env === "test" ? "" : " (1 min) outside AGX_ENV=test"}`,
       );
     }
+  }
+  // A lease shorter than a slow step's renewal gap hands live jobs to other runners for nothing
+  // (their writes are guarded, so only work is lost); a second is for harnesses only.
+  const leaseFloorMs = c.env === "test" ? 1000 : 10_000;
+  if (c.pipeline_lease_ms < leaseFloorMs) {
+    throw new ConfigError(
+      `AGX_PIPELINE_LEASE_MS must be at least ${leaseFloorMs} ms${c.env === "test" ? "" : " (10 s) outside AGX_ENV=test"}`,
+    );
   }
   if (c.database_url !== null && !/^postgres(ql)?:\/\//.test(c.database_url)) {
     throw new ConfigError("DATABASE_URL must be a postgres:// URL");
