@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
 import { toClientEvmSigner } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { appendPaymentIdentifierToExtensions } from "@x402/extensions/payment-identifier";
@@ -382,3 +384,38 @@ export const post = (url: string, body: unknown, headers: Record<string, string>
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
   });
+
+/**
+ * A loopback JSON-RPC proxy to `target` that records each call's method in order (batches
+ * method by method): what a hub or signer pointed at `url` asked the node.
+ */
+export async function countingRpcProxy(target: string) {
+  const methods: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (b: Buffer) => chunks.push(b));
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const json = JSON.parse(body) as { method: string } | { method: string }[];
+      for (const m of Array.isArray(json) ? json : [json]) methods.push(m.method);
+      const answer = await fetch(target, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      res.writeHead(answer.status, { "content-type": "application/json" });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    methods,
+    /** How many calls of `method` were made. */
+    count: (method: string) => methods.filter((m) => m === method).length,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}

@@ -1,10 +1,8 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { SettleResponse } from "@x402/core/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeHeaderJson } from "../../src/x402/index.ts";
 import { describeStores } from "../support/stores.ts";
-import { buyer, startX402Chain, type X402Chain } from "../support/x402-chain.ts";
+import { buyer, countingRpcProxy, startX402Chain, type X402Chain } from "../support/x402-chain.ts";
 import { startX402Hub, type X402Hub } from "./hub-support.ts";
 
 const chain: X402Chain | null = await startX402Chain();
@@ -22,37 +20,13 @@ const stores = chain ? describeStores : (title: string) => describe.skip(title, 
  */
 stores("x402 paying a built-in skill", (store) => {
   let h: X402Hub;
-  let rpc: { url: string; close: () => void };
-  const methods: string[] = [];
+  let rpc: Awaited<ReturnType<typeof countingRpcProxy>>;
   const PRICE = 20_000n;
 
   beforeAll(async () => {
     const c = need();
     // Counts the hub's JSON-RPC calls on their way to anvil.
-    const s = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (b: Buffer) => chunks.push(b));
-      req.on("end", async () => {
-        const body = Buffer.concat(chunks).toString("utf8");
-        const json = JSON.parse(body) as { method: string } | { method: string }[];
-        for (const m of Array.isArray(json) ? json : [json]) methods.push(m.method);
-        const answer = await fetch(c.rpc_url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body,
-        });
-        res.writeHead(answer.status, { "content-type": "application/json" });
-        res.end(Buffer.from(await answer.arrayBuffer()));
-      });
-    });
-    await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-    rpc = {
-      url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`,
-      close: () => {
-        s.closeAllConnections();
-        s.close();
-      },
-    };
+    rpc = await countingRpcProxy(c.rpc_url);
     h = await startX402Hub(c, {
       database: store.db,
       name: "stats-x402",
@@ -70,7 +44,7 @@ stores("x402 paying a built-in skill", (store) => {
     const c = need();
     const { buyer: from, payee } = c.accounts;
     const before = [await c.balanceOf(from.address), await c.balanceOf(payee.address)];
-    methods.length = 0;
+    rpc.methods.length = 0;
     const res = await buyer(c, from).post(h.invokeUrl, { input: { text: "Agents pay per call." } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { order_id: string; success: boolean; result: unknown };
@@ -78,8 +52,8 @@ stores("x402 paying a built-in skill", (store) => {
     expect(body.result).toMatchObject({ words: 4 });
     const settled = decodeHeaderJson<SettleResponse>(res.headers.get("payment-response") ?? "");
     expect(settled).toMatchObject({ success: true, payer: from.address, network: c.network });
-    expect(methods.filter((m) => m === "eth_estimateGas")).toHaveLength(1);
-    expect(methods.filter((m) => m === "eth_sendRawTransaction")).toHaveLength(1);
+    expect(rpc.count("eth_estimateGas")).toBe(1);
+    expect(rpc.count("eth_sendRawTransaction")).toBe(1);
     expect(await c.balanceOf(from.address)).toBe((before[0] ?? 0n) - PRICE);
     expect(await c.balanceOf(payee.address)).toBe((before[1] ?? 0n) + PRICE);
     const db = h.hub.ctx.db.kysely;
@@ -95,11 +69,11 @@ stores("x402 paying a built-in skill", (store) => {
   it("refuses input the skill cannot take before anything is written or settled", async () => {
     const c = need();
     const before = await c.balanceOf(c.accounts.buyer.address);
-    methods.length = 0;
+    rpc.methods.length = 0;
     const res = await buyer(c, c.accounts.buyer).post(h.invokeUrl, { input: { text: 42 } });
     expect(res.status).toBe(400);
     expect(res.headers.get("content-type")).toContain("application/problem+json");
-    expect(methods).not.toContain("eth_sendRawTransaction");
+    expect(rpc.count("eth_sendRawTransaction")).toBe(0);
     expect(await c.balanceOf(c.accounts.buyer.address)).toBe(before);
     expect(await h.ledgerOk()).toMatchObject({ ok: true });
   });

@@ -12,7 +12,13 @@ import {
 } from "../../src/x402/index.ts";
 import { x402Limits } from "../../src/x402/limits.ts";
 import { rpcTransport } from "../../src/x402/rpc-transport.ts";
-import { buyer, gateOn, startX402Chain, type X402Chain } from "../support/x402-chain.ts";
+import {
+  buyer,
+  countingRpcProxy,
+  gateOn,
+  startX402Chain,
+  type X402Chain,
+} from "../support/x402-chain.ts";
 
 const chain: X402Chain | null = await startX402Chain();
 afterAll(async () => {
@@ -115,18 +121,8 @@ run("the hub's JSON-RPC calls on a real chain", () => {
 
   it("estimates a settlement's gas once, started as settling begins, and settles it", async () => {
     const c = need();
-    const calls: string[] = [];
-    const proxy = await server(async (body, res) => {
-      const json = JSON.parse(body) as { method: string } | { method: string }[];
-      for (const m of Array.isArray(json) ? json : [json]) calls.push(m.method);
-      const answer = await fetch(c.rpc_url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      });
-      res.writeHead(answer.status, { "content-type": "application/json" });
-      res.end(Buffer.from(await answer.arrayBuffer()));
-    });
+    const proxy = await countingRpcProxy(c.rpc_url);
+    const calls = proxy.methods;
     try {
       const signer = createEvmSigner({
         rpc_url: proxy.url,
@@ -155,18 +151,8 @@ run("the hub's JSON-RPC calls on a real chain", () => {
 
   it("starts a settlement's estimate when work begins (prepare); settle claims it while fresh, not after", async () => {
     const c = need();
-    const calls: string[] = [];
-    const proxy = await server(async (body, res) => {
-      const json = JSON.parse(body) as { method: string } | { method: string }[];
-      for (const m of Array.isArray(json) ? json : [json]) calls.push(m.method);
-      const answer = await fetch(c.rpc_url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      });
-      res.writeHead(answer.status, { "content-type": "application/json" });
-      res.end(Buffer.from(await answer.arrayBuffer()));
-    });
+    const proxy = await countingRpcProxy(c.rpc_url);
+    const calls = proxy.methods;
     try {
       const signer = createEvmSigner({
         rpc_url: proxy.url,
@@ -185,7 +171,7 @@ run("the hub's JSON-RPC calls on a real chain", () => {
         if (decision.kind !== "verified") throw new Error(`not verified: ${decision.kind}`);
         return decision.payment;
       };
-      const estimates = () => calls.filter((m) => m === "eth_estimateGas").length;
+      const estimates = () => proxy.count("eth_estimateGas");
       const until = async (n: number) => {
         for (let i = 0; i < 200 && estimates() < n; i++) await new Promise((r) => setTimeout(r, 5));
       };
