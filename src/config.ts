@@ -62,6 +62,11 @@ export interface Config {
   erc1056_chain_id: number | null;
   /** The hub's fee on every settled order, in basis points (100 = 1 %). */
   hub_fee_bps: number;
+  /**
+   * Let any seller publish services on `builtin:` endpoints (the hub's own skills, run in its
+   * process) and be paid for them; by default only admin keys may (the operator's catalogue).
+   */
+  builtin_resale: boolean;
   /** x402: the address paid for x402 purchases; unset means x402 is not offered. */
   x402_pay_to: string | null;
   /** x402: CAIP-2 network and ERC-20 asset (default Base mainnet USDC). */
@@ -279,6 +284,8 @@ function fromEnv(env: Source): ConfigOverrides {
       throw new ConfigError(`AGX_HUB_FEE_BPS must be an integer, got "${fee}"`);
     out.hub_fee_bps = bps;
   }
+  const resale = e("AGX_BUILTIN_RESALE");
+  if (resale) out.builtin_resale = parseBool(resale, "AGX_BUILTIN_RESALE");
   if (e("AGX_X402_PAY_TO")) out.x402_pay_to = e("AGX_X402_PAY_TO") as string;
   if (e("AGX_X402_NETWORK")) out.x402_network = e("AGX_X402_NETWORK") as string;
   if (e("AGX_X402_ASSET")) out.x402_asset = e("AGX_X402_ASSET") as string;
@@ -388,6 +395,7 @@ export function loadConfig(
     outbound_allow_private: false,
     peac_txt: null,
     hub_fee_bps: 100,
+    builtin_resale: false,
     dpop_require_nonce: false,
     pairing_token_secret: null,
     pairing_token_secret_previous: null,

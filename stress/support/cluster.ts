@@ -158,6 +158,8 @@ export class HubNode {
         AGX_SECRET_KEY: SECRET,
         AGX_PAIRING_TOKEN_SECRET: SECRET,
         AGX_OUTBOUND_ALLOW_HOSTS: "127.0.0.1",
+        // The worlds' sellers resell a built-in skill.
+        AGX_BUILTIN_RESALE: "true",
         AGX_EXECUTION_TIMEOUT_MS: "2000",
         ...storeEnv,
         ...this.options.env,

@@ -31,7 +31,11 @@ export async function startFuzzWorld(
   options: { log_level?: "silent" | "error" } = {},
 ): Promise<FuzzWorld> {
   const t = await startTestHub({
-    config: { outbound_allow_hosts: [], log_level: options.log_level ?? "silent" },
+    config: {
+      outbound_allow_hosts: [],
+      builtin_resale: true,
+      log_level: options.log_level ?? "silent",
+    },
   });
   const doc = (await t.call("GET", "/openapi.json")).body;
   const ops = operationsOf(doc);

@@ -115,7 +115,10 @@ export async function pairAgent(t: TestHub, machineId: string, ownerKey: string)
  */
 export async function startRolesWorld(): Promise<RolesWorld> {
   const clock = manualClock(Date.UTC(2026, 10, 20, 9, 0));
-  const t = await startTestHub({ clock, config: { outbound_allow_hosts: ["127.0.0.1"] } });
+  const t = await startTestHub({
+    clock,
+    config: { outbound_allow_hosts: ["127.0.0.1"], builtin_resale: true },
+  });
   const buyer = await principal(t, "human", "buyer");
   const seller = await principal(t, "human", "seller");
   const provider = await principal(t, "provider", "provider");

@@ -19,7 +19,11 @@ describeStores(
     let seller = { id: "", key: "" };
 
     beforeAll(async () => {
-      t = await startTestHub({ database: store.db, clock, config: { hub_fee_bps: 0 } });
+      t = await startTestHub({
+        database: store.db,
+        clock,
+        config: { hub_fee_bps: 0, builtin_resale: true },
+      });
       const list = await t.call("GET", "/api/v1/catalog/services?limit=50", {
         headers: { "peac-purpose": "search" },
       });

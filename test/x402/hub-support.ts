@@ -75,6 +75,8 @@ export async function startX402Hub(
         x402_asset: c.token,
         x402_rpc_url: c.rpc_url,
         x402_gas_key: c.gas_key,
+        // The seller resells a built-in skill (the hub runs it in process).
+        builtin_resale: options.endpoint_url?.startsWith("builtin:") ?? false,
         ...options.overrides,
       },
     }),

@@ -1,4 +1,5 @@
 import { Type } from "@sinclair/typebox";
+import { checkBuiltinEndpoints } from "../../../flows/builtin-endpoints.ts";
 import { machineEndpointClaim } from "../../../flows/machine-runtime.ts";
 import { limits } from "../../../kernel/limits.ts";
 import type { App } from "../../app.ts";
@@ -68,8 +69,11 @@ export default function serviceRoutes(app: App, ctx: AppContext) {
       },
     },
     async (request, reply) => {
-      const provider = callerOf(request).principal.id;
+      const caller = callerOf(request);
+      const provider = caller.principal.id;
       const input = serviceInputOf(ctx, request.body);
+      const admin = caller.key.scope === "admin";
+      checkBuiltinEndpoints(input, { admin }, ctx.config.builtin_resale);
       // machine:// endpoints: the caller's own active machine, checked before the transaction.
       const claimUrl = await machineEndpointClaim(
         ctx.machines,
