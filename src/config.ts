@@ -318,7 +318,9 @@ function fromEnv(env: Source): ConfigOverrides {
     const ms = Number(leaseMs);
     // At most an hour; the floor (10 s, a second in test) is checked with the mode.
     if (!Number.isInteger(ms) || ms < 1000 || ms > 3_600_000) {
-      throw new ConfigError("AGX_PIPELINE_LEASE_MS must be 10000–3600000 (10 s – 1 h)");
+      throw new ConfigError(
+        "AGX_PIPELINE_LEASE_MS must be whole ms, 10000–3600000 (1000 and up in test mode)",
+      );
     }
     out.pipeline_lease_ms = ms;
   }

@@ -56,7 +56,9 @@ async function list(flags: ListFlags, io: ClientCliIo) {
 async function retry(orderId: string, flags: HubFlags, io: ClientCliIo) {
   const a = await clientOf(flags, io).retryEscrowAction(orderId);
   if (flags.json) return io.out(jsonText(a));
-  io.out(`${statusText(io, a.state)} ${a.action} of ${a.order_id}: sent again on ${a.chain}\n`);
+  io.out(
+    `${statusText(io, a.state)} ${a.action} of ${a.order_id}: queued to be sent again on ${a.chain}\n`,
+  );
 }
 
 /** `agx escrow list|retry`: the operator's on-chain escrow releases and refunds (admin key). */

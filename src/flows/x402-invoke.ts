@@ -77,12 +77,6 @@ export async function invokeWithX402(
     amount_atomic: spec.payment.amount_atomic.toString(),
   };
   const inProcess = runsInProcessAt(spec.service.endpoints);
-  if (inProcess) {
-    spec.payment.prepare();
-    // Let its request reach the socket (a kept-alive socket is handed over on the next tick):
-    // the transaction below resolves promise after promise without yielding until it commits.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
   const pay = async (tx: Tx) => {
     const made = await deps.purchases.createOrder(tx, {
       buyer_id: spec.buyer_id,
@@ -103,6 +97,12 @@ export async function invokeWithX402(
   };
   let started: { order: Order; report: ExecutionReport | null };
   try {
+    if (inProcess) {
+      spec.payment.prepare();
+      // Let its request reach the socket (a kept-alive socket is handed over on the next
+      // tick): the transaction below resolves promise after promise without yielding.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     started =
       inProcess && deps.db.dialect === "sqlite"
         ? await deps.db.transaction(async (tx) => {

@@ -70,31 +70,36 @@ type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice:
 
 /**
  * The send side of one key on one chain: a queue, the next nonce it will use (null: read it
- * from the chain first), and what its transactions share (fee quotes, the receipt watcher).
+ * from the chain first), and the fee quotes its transactions share.
  */
 interface Broadcaster {
   run: ReturnType<typeof createSerialQueue>;
   next_nonce: number | null;
   fees: { at_ms: number; fees: Promise<Fees> } | null;
-  watcher: ReceiptWatcher;
 }
 
 /**
- * One broadcaster per key, chain and RPC endpoint per process, whatever signers are made for
- * it: two queues for one key would race for its nonces again. (Several processes need several
- * keys.) The endpoint is part of the key because the broadcaster's receipt watcher reads through
- * it: a signer on another endpoint (a new URL for the node) must not wait on the old one. Two
- * endpoints of one key still race, and a refused nonce is read again (see `broadcast`).
+ * One broadcaster per key and chain per process, whatever signers are made for it and through
+ * whatever RPC endpoint (the x402 settlement signer and the escrow arbiter may share a key over
+ * two URLs of one node): two queues for one key would race for its nonces again. (Several
+ * processes need several keys.)
  */
 const broadcasters = new Map<string, Broadcaster>();
+
+/**
+ * One receipt watcher per key, chain and RPC endpoint: it reads through the endpoint it was
+ * built with, so a signer on another endpoint (a new URL for the node) never waits on the old.
+ */
+const watchers = new Map<string, ReceiptWatcher>();
 
 /** A Map bounded in size (oldest out first) whose entries expire after `ttl_ms`. */
 function expiringMap<V>(max: number, ttl_ms: number) {
   const m = new Map<string, { at_ms: number; value: V }>();
   return {
-    get(key: string): V | undefined {
+    /** The value, when younger than `max_age_ms` (default: the map's TTL). */
+    get(key: string, max_age_ms = ttl_ms): V | undefined {
       const hit = m.get(key);
-      if (hit && Date.now() - hit.at_ms <= ttl_ms) return hit.value;
+      if (hit && Date.now() - hit.at_ms <= max_age_ms) return hit.value;
       if (hit) m.delete(key);
       return undefined;
     },
@@ -139,26 +144,28 @@ export function createEvmSigner(options: EvmSignerOptions): EvmSigner {
   const timeout_ms = options.rpc_timeout_ms ?? x402Limits.rpc_timeout_ms;
   const transport = rpcTransport(options.rpc_url, { timeout_ms });
   const pub = createPublicClient({ chain, transport }) as PublicClient;
-  const key = `${options.chain_id}:${account.address}:${options.rpc_url}`;
+  const key = `${options.chain_id}:${account.address}`;
   let sender = broadcasters.get(key);
   if (!sender) {
+    sender = { run: createSerialQueue(), next_nonce: null, fees: null };
+    broadcasters.set(key, sender);
+  }
+  const watcherKey = `${key}:${options.rpc_url}`;
+  let watcher = watchers.get(watcherKey);
+  if (!watcher) {
     // Receipts of all pending settlements are read in one JSON-RPC batch per new block.
     const batched = createPublicClient({
       chain,
       transport: rpcTransport(options.rpc_url, { timeout_ms, batch: true }),
     }) as PublicClient;
-    sender = {
-      run: createSerialQueue(),
-      next_nonce: null,
-      fees: null,
-      watcher: createReceiptWatcher(batched, {
-        poll_interval_ms: x402Limits.receipt_poll_interval_ms,
-        first_follow_up_ms: x402Limits.receipt_first_follow_up_ms,
-        immediate: pub,
-      }),
-    };
-    broadcasters.set(key, sender);
+    watcher = createReceiptWatcher(batched, {
+      poll_interval_ms: x402Limits.receipt_poll_interval_ms,
+      first_follow_up_ms: x402Limits.receipt_first_follow_up_ms,
+      immediate: pub,
+    });
+    watchers.set(watcherKey, watcher);
   }
+  const w = watcher;
   const s = sender;
   const codes = expiringMap<{ code: Hex | undefined }>(
     x402Limits.code_cache_entries_max,
@@ -242,7 +249,7 @@ export function createEvmSigner(options: EvmSignerOptions): EvmSigner {
 
   async function waitForReceipt(hash: Hex, timeout_ms: number) {
     try {
-      return await s.watcher.wait(hash, timeout_ms);
+      return await w.wait(hash, timeout_ms);
     } catch (error) {
       if (error instanceof WaitForTransactionReceiptTimeoutError) {
         // Dropped from the node (not merely slow)? Then its nonce is free again.
@@ -262,13 +269,18 @@ export function createEvmSigner(options: EvmSignerOptions): EvmSigner {
   }
 
   function preflight(call: ContractCall): void {
-    const data = encodeFunctionData(call as never);
-    // Already started (by `prepare`, as the work began) and still fresh: that one is claimed.
-    if (preflights.get(callKey(call.address, data))) return;
+    const key = callKey(call.address, encodeFunctionData(call as never));
+    // Already started (by `prepare`, as the work began) and young enough to be claimed fresh
+    // by the broadcast that follows: that one is kept.
+    if (preflights.get(key, x402Limits.preflight_ttl_ms / 2)) return;
     const gas = estimate(call);
-    // Unclaimed, its failure is nobody's; claimed, writeContract awaits it and sees the error.
-    gas.catch(() => undefined);
-    preflights.set(callKey(call.address, data), gas);
+    preflights.set(key, gas);
+    // Unclaimed, its failure is nobody's, and it is dropped: a broadcast then estimates again
+    // rather than fail on an earlier error (a timeout while the work ran). Claimed,
+    // writeContract awaits it and sees the error.
+    gas.catch(() => {
+      if (preflights.get(key) === gas) preflights.delete(key);
+    });
   }
 
   type WriteArgs = Parameters<FacilitatorEvmSigner["writeContract"]>[0];

@@ -71,7 +71,7 @@ describe("agx escrow list and retry: the operator's on-chain escrow releases and
   it("retries a failed action (pending again); a done one or an unknown order is refused", async () => {
     const r = await agx(["escrow", "retry", failed], admin);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toBe(`pending refund of ${failed}: sent again on eip155:31337\n`);
+    expect(r.out).toBe(`pending refund of ${failed}: queued to be sent again on eip155:31337\n`);
     const again = await getEscrowAction(h.t.hub.ctx.db.kysely, failed);
     expect(again?.error_code).toBeNull();
     const notFailed = await agx(["escrow", "retry", done], admin);

@@ -391,20 +391,34 @@ export const post = (url: string, body: unknown, headers: Record<string, string>
  */
 export async function countingRpcProxy(target: string) {
   const methods: string[] = [];
+  const failing = new Map<string, number>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (b: Buffer) => chunks.push(b));
     req.on("end", async () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const json = JSON.parse(body) as { method: string } | { method: string }[];
-      for (const m of Array.isArray(json) ? json : [json]) methods.push(m.method);
-      const answer = await fetch(target, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      });
-      res.writeHead(answer.status, { "content-type": "application/json" });
-      res.end(Buffer.from(await answer.arrayBuffer()));
+      const asked = (Array.isArray(json) ? json : [json]).map((m) => m.method);
+      methods.push(...asked);
+      const fail = asked.find((m) => (failing.get(m) ?? 0) > 0);
+      if (fail) {
+        failing.set(fail, (failing.get(fail) ?? 0) - 1);
+        res.writeHead(503).end();
+        return;
+      }
+      try {
+        const answer = await fetch(target, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        res.writeHead(answer.status, { "content-type": "application/json" });
+        res.end(Buffer.from(await answer.arrayBuffer()));
+      } catch {
+        // The node went away (a test stopping with a call in flight): a gateway error.
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      }
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -413,6 +427,10 @@ export async function countingRpcProxy(target: string) {
     methods,
     /** How many calls of `method` were made. */
     count: (method: string) => methods.filter((m) => m === method).length,
+    /** Answers the next `times` requests that ask `method` with HTTP 503 (a transport error). */
+    fail: (method: string, times = 1) => {
+      failing.set(method, times);
+    },
     close: () => {
       server.closeAllConnections();
       server.close();

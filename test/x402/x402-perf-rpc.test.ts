@@ -149,7 +149,7 @@ run("the hub's JSON-RPC calls on a real chain", () => {
     }
   });
 
-  it("starts a settlement's estimate when work begins (prepare); settle claims it while fresh, not after", async () => {
+  it("starts a settlement's estimate when work begins (prepare); settle claims it while fresh, not after it failed or aged", async () => {
     const c = need();
     const proxy = await countingRpcProxy(c.rpc_url);
     const calls = proxy.methods;
@@ -183,6 +183,17 @@ run("the hub's JSON-RPC calls on a real chain", () => {
       expect(estimates()).toBe(1);
       expect((await fresh.settle()).status).toBe("settled");
       expect(estimates()).toBe(1);
+
+      // An early estimate that failed (the node timed out while the work ran) is dropped:
+      // settle estimates again instead of failing on it.
+      const failed = await paid();
+      calls.length = 0;
+      proxy.fail("eth_estimateGas");
+      failed.prepare();
+      await until(1);
+      await new Promise((r) => setTimeout(r, 20));
+      expect((await failed.settle()).status).toBe("settled");
+      expect(estimates()).toBe(2);
 
       const stale = await paid();
       calls.length = 0;

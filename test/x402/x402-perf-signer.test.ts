@@ -25,10 +25,15 @@ const run = chain ? describe : describe.skip;
 const need = (): X402Chain => chain as X402Chain;
 
 /** A gate over its own gas wallet (anvil dev account `index`), and `n` verified payments. */
-async function verifiedPayments(index: number, n: number, receipt_timeout_ms = 20_000) {
+async function verifiedPayments(
+  index: number,
+  n: number,
+  receipt_timeout_ms = 20_000,
+  rpc_url = need().rpc_url,
+) {
   const c = need();
   const signer = createEvmSigner({
-    rpc_url: c.rpc_url,
+    rpc_url,
     chain_id: c.chain_id,
     private_key: keyOf(index),
     receipt_timeout_ms,
@@ -87,6 +92,31 @@ run("the facilitator's signer: local nonces, pipelined sends, one receipt watche
     );
     expect(new Set(txs.map((t) => t.blockNumber)).size).toBe(1);
     expect(await c.balanceOf(c.accounts.payee.address)).toBe(before + 8n * PRICE);
+  });
+
+  it("shares one nonce queue between signers of one key on two URLs of the node", async () => {
+    const c = need();
+    // The settlement signer and the escrow arbiter may reach one node by two spellings.
+    const a = await verifiedPayments(9, 4);
+    const b = await verifiedPayments(9, 4, 20_000, `${c.rpc_url}/`);
+    const first = await c.pub.getTransactionCount({ address: a.address });
+    await c.setAutomine(false);
+    let outcomes: Awaited<ReturnType<VerifiedPayment["settle"]>>[];
+    try {
+      const settling = [...a.out, ...b.out].map((p) => p.settle());
+      await poolHolds(c, 8);
+      await c.mine(1);
+      outcomes = await Promise.all(settling);
+    } finally {
+      await c.setAutomine(true);
+    }
+    expect(outcomes.map((o) => o.status)).toEqual(Array(8).fill("settled"));
+    const txs = await Promise.all(
+      outcomes.map((o) => c.pub.getTransaction({ hash: o.response.transaction as Hex })),
+    );
+    expect(txs.map((t) => t.nonce).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 8 }, (_, i) => first + i),
+    );
   });
 
   it("re-reads its nonce from the chain once a broadcast was dropped, so later ones mine", async () => {
