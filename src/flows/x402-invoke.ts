@@ -7,11 +7,23 @@ import type { Ledger } from "../ledger/index.ts";
 import type { Actor, Order, Orders } from "../orders/index.ts";
 import type { Outbox } from "../outbox/index.ts";
 import type { StoredReceipt } from "../receipts/index.ts";
-import { type ChainClients, caip2Of, type VerifiedPayment, x402Problems } from "../x402/index.ts";
+import {
+  type ChainClients,
+  caip2Of,
+  type Hex,
+  notePendingSettlementTx,
+  type VerifiedPayment,
+  x402Problems,
+} from "../x402/index.ts";
 import { type ExecutionReport, type Fulfilment, runsInProcessAt } from "./fulfil.ts";
 import type { Delegated, Purchases } from "./purchase.ts";
 import type { WebhookFlows } from "./webhooks.ts";
-import { bookX402Settlement, headOf, schedulePendingSettlement } from "./x402-reconcile.ts";
+import {
+  bookX402Settlement,
+  endWrittenAhead,
+  headOf,
+  schedulePendingSettlement,
+} from "./x402-reconcile.ts";
 
 export interface X402InvokeOutcome {
   order: Order;
@@ -37,10 +49,15 @@ export interface X402InvokeOutcome {
  * refunds the order (nothing moved); one whose outcome is unknown stays `delivered` with the
  * payment held and unbooked, answered X402_SETTLEMENT_PENDING, never settled twice.
  *
+ * The payment's transaction also writes the settlement's reconciliation ahead (the
+ * authorization, due in 30 s): if this process dies anywhere after it, before the outcome is
+ * booked, the reconciler asks the chain whether the authorization was used and books the order,
+ * or refunds it once the authorization lapsed unused. Each ending here ends that record first,
+ * guarded, so a reconciler and a slow call never both book or refund.
+ *
  * Work that runs in process (a built-in skill) starts the settlement's chain reads (its gas
  * estimate) as it begins, so they overlap the work, and on SQLite the order, its payment and
- * the work's outcome commit together, as a prepaid invoke does: a crash then leaves nothing
- * written and nothing settled (the authorization expires).
+ * the work's outcome commit together, as a prepaid invoke does.
  */
 export async function invokeWithX402(
   deps: {
@@ -77,6 +94,8 @@ export async function invokeWithX402(
     amount_atomic: spec.payment.amount_atomic.toString(),
   };
   const inProcess = runsInProcessAt(spec.service.endpoints);
+  // Where a later search for the settlement may start (a head read in the last seconds will do).
+  const from_block = await headOf(deps.chains, caip2Of(spec.payment.network), { recent: true });
   const pay = async (tx: Tx) => {
     const made = await deps.purchases.createOrder(tx, {
       buyer_id: spec.buyer_id,
@@ -93,7 +112,18 @@ export async function invokeWithX402(
       );
     }
     const { order: intent } = await deps.purchases.paymentIntent(tx, made.order, actor);
-    return (await deps.purchases.pay(tx, intent, actor, { x402_verified: proof })).order;
+    const paid = (await deps.purchases.pay(tx, intent, actor, { x402_verified: proof })).order;
+    // Written ahead with the payment: should this process die before the settlement's outcome
+    // is booked, a reconciler asks the chain whether the authorization was used and books the
+    // order or refunds it (src/flows/x402-reconcile.ts). The invoke ends it itself otherwise.
+    await schedulePendingSettlement(tx, deps, {
+      order_id: paid.id,
+      buyer_id: spec.buyer_id,
+      payment: spec.payment,
+      settlement: null,
+      from_block,
+    });
+    return paid;
   };
   let started: { order: Order; report: ExecutionReport | null };
   try {
@@ -110,6 +140,13 @@ export async function invokeWithX402(
             const report = await deps.fulfilment.runStartedInProcess(tx, begun, {
               auto_confirm: false,
             });
+            if (!report.result.ok) {
+              await endWrittenAhead(tx, deps, {
+                order_id: begun.order.id,
+                state: "released",
+                tx_hash: null,
+              });
+            }
             return { order: begun.order, report };
           })
         : { order: await deps.db.transaction(pay), report: null };
@@ -127,6 +164,11 @@ export async function invokeWithX402(
   if (!report.result.ok) {
     // The work failed: the order is failed and its payment refunded (nothing was booked), and
     // the authorization is never settled.
+    if (!started.report) {
+      await deps.db.transaction((tx) =>
+        endWrittenAhead(tx, deps, { order_id: order.id, state: "released", tx_hash: null }),
+      );
+    }
     await spec.payment.cancel();
     return {
       ...base,
@@ -142,14 +184,20 @@ export async function invokeWithX402(
 
   const settled = await spec.payment.settle({ result: report.result.value });
   if (settled.status === "settled") {
-    const done = await deps.db.transaction((tx) =>
-      bookX402Settlement(tx, deps, {
+    const done = await deps.db.transaction(async (tx) => {
+      const ended = { order_id: order.id, state: "settled" as const };
+      const tx_hash = settled.response.transaction as Hex;
+      if (!(await endWrittenAhead(tx, deps, { ...ended, tx_hash }))) {
+        // A reconciler found it on chain first and booked it.
+        return { order: await deps.orders.get(tx, order.id), receipts: [] };
+      }
+      return bookX402Settlement(tx, deps, {
         order_id: order.id,
         buyer_id: spec.buyer_id,
         payer: spec.payment.payer,
         settlement: settled.response,
-      }),
-    );
+      });
+    });
     return {
       ...base,
       order: done.order,
@@ -162,14 +210,14 @@ export async function invokeWithX402(
     };
   }
   if (settled.status === "failed") {
-    const undone = await deps.db.transaction(async (tx) =>
-      deps.fulfilment.resolve(
-        tx,
-        await deps.orders.get(tx, order.id),
-        { id: "system", reason: `x402 settlement failed: ${settled.response.errorReason ?? ""}` },
-        "refund",
-      ),
-    );
+    const undone = await deps.db.transaction(async (tx) => {
+      const ended = { order_id: order.id, state: "released" as const, tx_hash: null };
+      const current = await deps.orders.get(tx, order.id);
+      // A reconciler that saw the authorization lapse refunded it already.
+      if (!(await endWrittenAhead(tx, deps, ended))) return { order: current };
+      const why = `x402 settlement failed: ${settled.response.errorReason ?? ""}`;
+      return deps.fulfilment.resolve(tx, current, { id: "system", reason: why }, "refund");
+    });
     throw new Problem(
       x402Problems.X402_SETTLEMENT_FAILED,
       `the payment could not be settled (${settled.response.errorReason ?? "unknown"}); nothing was charged`,
@@ -180,18 +228,15 @@ export async function invokeWithX402(
     );
   }
   // Until the chain says how it ended the order stays delivered with its payment unbooked: it
-  // must not auto-confirm into a release that moved no money. A reconciliation job reads the
-  // chain later and books it or refunds it (src/flows/x402-reconcile.ts).
-  const from_block = await headOf(deps.chains, caip2Of(settled.response.network));
+  // must not auto-confirm into a release that moved no money. The reconciliation written ahead
+  // reads the chain later and books it or refunds it (src/flows/x402-reconcile.ts).
   await deps.db.transaction(async (tx) => {
     await deps.outbox.cancel(tx, `auto_confirm:${order.id}`);
-    await schedulePendingSettlement(tx, deps, {
-      order_id: order.id,
-      buyer_id: spec.buyer_id,
-      payment: spec.payment,
-      settlement: settled.response,
-      from_block,
-    });
+    const sent = settled.response.transaction;
+    if (/^0x[0-9a-fA-F]{64}$/.test(sent)) {
+      const now_ms = deps.clock.now_ms();
+      await notePendingSettlementTx(tx, { order_id: order.id, tx_hash: sent as Hex, now_ms });
+    }
   });
   throw new Problem(
     x402Problems.X402_SETTLEMENT_PENDING,

@@ -35,6 +35,16 @@ const RECONCILE_INTERVAL_MS = 30_000;
 /** After `validBefore`, wait this much more for the chain's clock to pass it too. */
 const EXPIRY_GRACE_MS = 15_000;
 
+/** Orders whose work has not ended: a crash there is the recovery sweep's to end first. */
+const WORK_UNFINISHED: ReadonlySet<Order["status"]> = new Set([
+  "created",
+  "payment_pending",
+  "ready",
+  "executing",
+]);
+/** Orders delivered (or disputed since) whose payment waits for the settlement. */
+const AWAITING_SETTLEMENT: ReadonlySet<Order["status"]> = new Set(["delivered", "disputed"]);
+
 interface BookDeps {
   ledger: Ledger;
   orders: Orders;
@@ -98,11 +108,22 @@ export async function bookX402Settlement(
   return deps.fulfilment.confirm(tx, current, { id: spec.buyer_id, reason: "x402 settled" });
 }
 
-/** The chain's head block number, or 0 when unknown (the later search then starts at 0). */
-export async function headOf(chains: ChainClients | undefined, network: string): Promise<bigint> {
+/**
+ * The chain's head block number, or 0 when unknown (the later search then starts at 0). With
+ * `recent`, a head the client read in the last few seconds will do: an older head only starts
+ * the later search a little earlier.
+ */
+export async function headOf(
+  chains: ChainClients | undefined,
+  network: string,
+  options: { recent?: boolean } = {},
+): Promise<bigint> {
   if (!chains?.has(network)) return 0n;
   try {
-    return await chains.clientOf(network).getBlockNumber({ cacheTime: 0 });
+    const client = chains.clientOf(network);
+    return await (options.recent
+      ? client.getBlockNumber()
+      : client.getBlockNumber({ cacheTime: 0 }));
   } catch {
     return 0n;
   }
@@ -120,7 +141,8 @@ export async function schedulePendingSettlement(
     order_id: string;
     buyer_id: string;
     payment: VerifiedPayment;
-    settlement: SettleResponse;
+    /** The broadcast's answer; null when written ahead, before anything is broadcast. */
+    settlement: SettleResponse | null;
     from_block: bigint;
     subject?: "order" | "pipeline";
     advance_id?: string;
@@ -131,9 +153,8 @@ export async function schedulePendingSettlement(
   // nothing the chain could be asked, and the order stays for an operator.
   if (!auth) return;
   const now_ms = deps.clock.now_ms();
-  const tx_hash = /^0x[0-9a-fA-F]{64}$/.test(spec.settlement.transaction)
-    ? (spec.settlement.transaction as Hex)
-    : null;
+  const sent = spec.settlement?.transaction ?? "";
+  const tx_hash = /^0x[0-9a-fA-F]{64}$/.test(sent) ? (sent as Hex) : null;
   await insertPendingSettlement(tx, {
     subject: spec.subject ?? "order",
     advance_id: spec.advance_id ?? null,
@@ -158,6 +179,21 @@ export async function schedulePendingSettlement(
     due_at_ms: now_ms + RECONCILE_INTERVAL_MS,
     dedupe_key: `x402_reconcile:${spec.order_id}`,
   });
+}
+
+/**
+ * Ends the settlement record an invoke wrote ahead, in the caller's transaction, as the invoke
+ * itself learns how it ended, and drops its reconciliation. False when a reconciler ended it
+ * first (it booked or refunded the order already).
+ */
+export async function endWrittenAhead(
+  tx: Tx,
+  deps: { clock: Clock; outbox: Pick<Outbox, "cancel"> },
+  spec: { order_id: string; state: "settled" | "released"; tx_hash: Hex | null },
+): Promise<boolean> {
+  const mine = await endPendingSettlement(tx, { ...spec, now_ms: deps.clock.now_ms() });
+  if (mine) await deps.outbox.cancel(tx, `x402_reconcile:${spec.order_id}`);
+  return mine;
 }
 
 export interface ReconcileDeps extends BookDeps {
@@ -227,6 +263,10 @@ export async function reconcileX402Settlement(
   }
   if (seen.kind === "expired") {
     const released = await deps.db.transaction(async (tx) => {
+      // Written ahead and its process died before the work ended: the recovery sweep fails
+      // and refunds the order first.
+      const order = await deps.orders.get(tx, order_id);
+      if (WORK_UNFINISHED.has(order.status)) return "later";
       const mine = await endPendingSettlement(tx, {
         order_id,
         state: "released",
@@ -234,14 +274,20 @@ export async function reconcileX402Settlement(
         now_ms,
       });
       if (!mine) return false;
-      const order = await deps.orders.get(tx, order_id);
       const why = "x402 authorization expired unused: the settlement never happened";
-      await deps.fulfilment.resolve(tx, order, { id: "system", reason: why }, "refund");
+      // An order that ended otherwise (its work failed and was refunded) keeps its end.
+      if (AWAITING_SETTLEMENT.has(order.status)) {
+        await deps.fulfilment.resolve(tx, order, { id: "system", reason: why }, "refund");
+      }
       if (p.payment_id && p.payload_sha256) {
         await dropPendingPaymentId(tx, { id: p.payment_id, payload_sha256: p.payload_sha256 });
       }
       return true;
     });
+    if (released === "later") {
+      const reason = "the order's work has not ended yet";
+      return { outcome: "waiting", reason, retry_at_ms: now_ms + RECONCILE_INTERVAL_MS };
+    }
     return released ? { outcome: "released" } : { outcome: "done" };
   }
   const expiry_ms = Number(p.valid_before) * 1000 + EXPIRY_GRACE_MS;

@@ -37,6 +37,7 @@ export {
   endPendingSettlement,
   getPendingSettlement,
   insertPendingSettlement,
+  notePendingSettlementTx,
   type PendingSettlement,
 } from "./reconcile.ts";
 export { createRemoteFacilitator, type RemoteFacilitatorOptions } from "./remote.ts";

@@ -105,6 +105,19 @@ export async function insertPendingSettlement(
     .execute();
 }
 
+/** Notes the transaction a pending settlement was broadcast in (its record was written ahead). */
+export async function notePendingSettlementTx(
+  ex: Executor,
+  spec: { order_id: string; tx_hash: Hex; now_ms: number },
+): Promise<void> {
+  await q(ex)
+    .updateTable("x402_reconciliations")
+    .set({ tx_hash: spec.tx_hash, updated_at_ms: spec.now_ms })
+    .where("order_id", "=", spec.order_id)
+    .where("state", "=", "pending")
+    .execute();
+}
+
 /** The pending settlement of an order, whatever its state, or null. */
 export async function getPendingSettlement(
   ex: Executor,

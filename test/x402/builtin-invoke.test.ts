@@ -1,6 +1,6 @@
 import type { SettleResponse } from "@x402/core/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeHeaderJson } from "../../src/x402/index.ts";
+import { decodeHeaderJson, getPendingSettlement } from "../../src/x402/index.ts";
 import { describeStores } from "../support/stores.ts";
 import { buyer, countingRpcProxy, startX402Chain, type X402Chain } from "../support/x402-chain.ts";
 import { startX402Hub, type X402Hub } from "./hub-support.ts";
@@ -76,5 +76,48 @@ stores("x402 paying a built-in skill", (store) => {
     expect(rpc.count("eth_sendRawTransaction")).toBe(0);
     expect(await c.balanceOf(c.accounts.buyer.address)).toBe(before);
     expect(await h.ledgerOk()).toMatchObject({ ok: true });
+  });
+
+  it("refunds work the skill refuses as it runs: the order fails, nothing is broadcast, nothing is left to reconcile", async () => {
+    const c = need();
+    const name = `digest-x402-${store.kind}`;
+    const published = await fetch(`${h.url}/api/v1/catalog/services`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${h.seller.apiKey}` },
+      body: JSON.stringify({
+        name,
+        version: "1.0.0",
+        skill_key: "hash.digest",
+        description: "sha256, paid on chain",
+        company_name: "Digests",
+        execution_mode: "native",
+        endpoints: [{ url: "builtin:hash.digest#digest", method: "POST" }],
+        pricing: { model: "fixed", asset: "USDC", amount: "0.02" },
+        rails: ["agx-ledger", "offchain-record"],
+      }),
+    });
+    expect(published.status).toBe(201);
+    const before = await c.balanceOf(c.accounts.buyer.address);
+    rpc.methods.length = 0;
+    // Valid by the schema, refused by the skill: base64 that is not canonical.
+    const input = { algorithm: "sha256", data: "@@@@", encoding: "base64" };
+    const res = await buyer(c, c.accounts.buyer).post(
+      `${h.url}/capabilities/${name}/digest@v1/invoke`,
+      { input },
+    );
+    const body = (await res.json()) as { order_id?: string; success?: boolean };
+    // The invoke answers its own shape: a failed call, with the order's id.
+    expect([res.status, body.success]).toEqual([200, false]);
+    expect(res.headers.get("payment-response")).toBeNull();
+    expect(rpc.count("eth_sendRawTransaction")).toBe(0);
+    expect(await c.balanceOf(c.accounts.buyer.address)).toBe(before);
+    const db = h.hub.ctx.db.kysely;
+    const order_id = body.order_id as string;
+    expect(order_id).toMatch(/^ord_/);
+    const order = await h.hub.ctx.orders.get(db, order_id);
+    const payment = await h.hub.ctx.orders.paymentOf(db, order_id);
+    expect([order.status, payment.status]).toEqual(["failed", "refunded"]);
+    expect(await getPendingSettlement(db, order_id)).toMatchObject({ state: "released" });
+    expect(await h.ledgerOk()).toMatchObject({ ok: true, failures: [] });
   });
 });

@@ -14,6 +14,7 @@ import {
   createLocalFacilitator,
   createPendingSettlementStore,
   createX402Gate,
+  type Facilitator,
   getPendingSettlement,
 } from "../../src/x402/index.ts";
 import { buyer, startX402Chain, type X402Chain } from "../support/x402-chain.ts";
@@ -31,6 +32,8 @@ const need = (): X402Chain => chain as X402Chain;
 run("reconciling x402 settlements whose outcome was unknown", () => {
   let h: X402Hub;
   let deps: ReconcileDeps;
+  let facilitator: Facilitator;
+  let gateWith: (f: Facilitator) => HubX402["gate"];
   const PRICE = 30_000n;
 
   beforeAll(async () => {
@@ -45,17 +48,14 @@ run("reconciling x402 settlements whose outcome was unknown", () => {
       private_key: c.gas_key,
       receipt_timeout_ms: 300,
     });
-    const facilitator = createLocalFacilitator({
+    facilitator = createLocalFacilitator({
       signer,
       networks: [c.network],
       pending_store: createPendingSettlementStore(ctx.db.kysely, systemClock),
     });
-    const gate = createX402Gate({
-      facilitator,
-      terms: x.terms,
-      clock: ctx.clock,
-      db: ctx.db.kysely,
-    });
+    gateWith = (f) =>
+      createX402Gate({ facilitator: f, terms: x.terms, clock: ctx.clock, db: ctx.db.kysely });
+    const gate = gateWith(facilitator);
     (ctx as { x402: HubX402 }).x402 = { ...x, gate };
     deps = {
       db: ctx.db,
@@ -124,30 +124,140 @@ run("reconciling x402 settlements whose outcome was unknown", () => {
     expect(await h.ledgerOk()).toMatchObject({ ok: true, failures: [] });
   });
 
-  it("refunds the order once the authorization expired unused, and never settles it", async () => {
+  /**
+   * A paid call whose process stalls in settling, as if it had died there: before broadcasting
+   * anything, or after the broadcast was mined but before its outcome was booked. The hub's gate
+   * is swapped for one whose facilitator waits there until `resume` (what the reconciler sees
+   * meanwhile is what a SIGKILL would leave); resumed, the stale call goes on as a slow process
+   * would, and must not book or refund twice.
+   */
+  async function stalledCall(when: "before_broadcast" | "after_broadcast") {
+    const c = need();
+    const ctx = h.hub.ctx;
+    const x = ctx.x402 as HubX402;
+    let reached: () => void = () => {};
+    const stalled = new Promise<void>((r) => {
+      reached = r;
+    });
+    let resume: () => void = () => {};
+    const resumed = new Promise<void>((r) => {
+      resume = r;
+    });
+    const dying: Facilitator = {
+      verify: (p, r) => facilitator.verify(p, r),
+      supported: () => facilitator.supported(),
+      settle: async (p, r) => {
+        const sent = when === "after_broadcast" ? await facilitator.settle(p, r) : null;
+        reached();
+        await resumed;
+        if (!sent) throw new Error("the process died before broadcasting");
+        return sent;
+      },
+    };
+    const pendingOrders = async () =>
+      (
+        (await ctx.db.kysely
+          .selectFrom("x402_reconciliations" as never)
+          .select(["order_id" as never])
+          .where("state" as never, "=", "pending" as never)
+          .execute()) as { order_id: string }[]
+      ).map((r) => r.order_id);
+    const earlier = new Set(await pendingOrders());
+    (ctx as { x402: HubX402 }).x402 = { ...x, gate: gateWith(dying) };
+    const response = buyer(c, c.accounts.buyer).post(h.invokeUrl, { input: { text: "x" } });
+    await stalled;
+    (ctx as { x402: HubX402 }).x402 = x;
+    const fresh = (await pendingOrders()).filter((id) => !earlier.has(id));
+    expect(fresh).toHaveLength(1);
+    const order_id = fresh[0] as string;
+    expect((await ctx.orders.get(ctx.db.kysely, order_id)).status).toBe("delivered");
+    expect(await getPendingSettlement(ctx.db.kysely, order_id)).toMatchObject({ tx_hash: null });
+    // Its reconciliation was written with the payment, not after the settlement.
+    const job = await ctx.db.kysely
+      .selectFrom("outbox_messages" as never)
+      .select(["state" as never])
+      .where("dedupe_key" as never, "=", `x402_reconcile:${order_id}` as never)
+      .executeTakeFirst();
+    expect(job).toMatchObject({ state: "pending" });
+    return {
+      order_id,
+      resume: () => {
+        resume();
+        return response;
+      },
+    };
+  }
+
+  it("books a payment whose process died after the broadcast, before booking it; the stale call books nothing", async () => {
+    const c = need();
+    const before = await c.balanceOf(c.accounts.payee.address);
+    const stalled = await stalledCall("after_broadcast");
+    const { order_id } = stalled;
+    expect(await c.balanceOf(c.accounts.payee.address)).toBe(before + PRICE);
+    const outcome = await reconcileX402Settlement(deps, order_id);
+    expect(outcome.outcome).toBe("settled");
+    const order = await h.hub.ctx.orders.get(h.hub.ctx.db.kysely, order_id);
+    const payment = await h.hub.ctx.orders.paymentOf(h.hub.ctx.db.kysely, order_id);
+    expect([order.status, payment.status]).toEqual(["confirmed", "released"]);
+    expect(payment.proof).toMatchObject({ tx_hash: (outcome as { tx_hash: string }).tx_hash });
+    expect(await reconcileX402Settlement(deps, order_id)).toEqual({ outcome: "done" });
+    const ledger = await h.ledgerOk();
+    // The stale call wakes with the settlement in hand: it answers, and books nothing again.
+    const late = await stalled.resume();
+    expect(late.status).toBe(200);
+    expect(await h.ledgerOk()).toEqual(ledger);
+    expect(await c.balanceOf(c.accounts.payee.address)).toBe(before + PRICE);
+    expect(ledger).toMatchObject({ ok: true, failures: [] });
+  });
+
+  it("ends the record itself when the call ends normally: nothing left for the reconciler", async () => {
+    const c = need();
+    const res = await buyer(c, c.accounts.buyer).post(h.invokeUrl, { input: { text: "x" } });
+    expect(res.status).toBe(200);
+    const { order_id } = (await res.json()) as { order_id: string };
+    expect(await getPendingSettlement(h.hub.ctx.db.kysely, order_id)).toMatchObject({
+      state: "settled",
+    });
+    const job = await h.hub.ctx.db.kysely
+      .selectFrom("outbox_messages" as never)
+      .select(["state" as never])
+      .where("dedupe_key" as never, "=", `x402_reconcile:${order_id}` as never)
+      .executeTakeFirst();
+    expect((job as { state?: string } | undefined)?.state ?? "gone").not.toBe("pending");
+    expect(await reconcileX402Settlement(deps, order_id)).toEqual({ outcome: "done" });
+  });
+
+  it("refunds the order once the authorization expired unused (its broadcast lost, or never sent: the process died first), and never settles it", async () => {
     const c = need();
     const before = await c.balanceOf(c.accounts.payee.address);
     const test = createTestClient({ mode: "anvil", transport: http(c.rpc_url) });
     const handler = x402ReconcileHandler(deps);
     const messageOf = (order_id: string) =>
       ({ payload: { order_id } }) as unknown as Parameters<typeof handler>[0];
-    const order_id = await pendingCall(async (id) => {
+    const lost = await pendingCall(async (id) => {
       // The broadcast is lost (dropped from the mempool): the authorization is never used.
       await test.request({ method: "anvil_dropAllTransactions" as never, params: [] as never });
       expect(await handler(messageOf(id))).toMatchObject({ outcome: "retry" });
     });
-    const message = messageOf(order_id);
+    const stalled = await stalledCall("before_broadcast");
+    const died = stalled.order_id;
+    expect(await handler(messageOf(died))).toMatchObject({ outcome: "retry" });
+    // Woken, the stale call learns nothing of the settlement: pending, for the reconciler.
+    expect((await stalled.resume()).status).toBe(504);
+    // (The buyer's client signs with the machine's clock: paid calls end here for this chain.)
     await test.increaseTime({ seconds: 3_600 });
     await c.mine(1);
-    expect(await handler(message)).toEqual({ outcome: "done" });
-    expect(await getPendingSettlement(h.hub.ctx.db.kysely, order_id)).toMatchObject({
-      state: "released",
-    });
-    expect(await reconcileX402Settlement(deps, order_id)).toEqual({ outcome: "done" });
-    const order = await h.hub.ctx.orders.get(h.hub.ctx.db.kysely, order_id);
-    const payment = await h.hub.ctx.orders.paymentOf(h.hub.ctx.db.kysely, order_id);
-    expect(payment.status).toBe("refunded");
-    expect(order.status).not.toBe("confirmed");
+    for (const order_id of [lost, died]) {
+      expect(await handler(messageOf(order_id))).toEqual({ outcome: "done" });
+      expect(await getPendingSettlement(h.hub.ctx.db.kysely, order_id)).toMatchObject({
+        state: "released",
+      });
+      expect(await reconcileX402Settlement(deps, order_id)).toEqual({ outcome: "done" });
+      const order = await h.hub.ctx.orders.get(h.hub.ctx.db.kysely, order_id);
+      const payment = await h.hub.ctx.orders.paymentOf(h.hub.ctx.db.kysely, order_id);
+      expect(payment.status).toBe("refunded");
+      expect(order.status).not.toBe("confirmed");
+    }
     expect(await c.balanceOf(c.accounts.payee.address)).toBe(before);
     expect(await h.ledgerOk()).toMatchObject({ ok: true, failures: [] });
   });
