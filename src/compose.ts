@@ -135,6 +135,7 @@ function x402Of(config: Config, db: Database, clock: Clock): HubX402 | null {
     gate: createX402Gate({ facilitator, terms, clock, db: db.kysely }),
     terms,
     asset: config.x402_ledger_asset,
+    chains: createChainClients({ rpc_urls: txProofTermsOf(config).rpc_urls }),
   };
 }
 
@@ -368,7 +369,7 @@ export function marketHandlers(ctx: AppContext): Record<string, OutboxHandler> {
             clock: ctx.clock,
             webhooks: ctx.webhookFlows,
             reader: createAuthorizationReader({
-              chains: createChainClients({ rpc_urls: txProofTermsOf(ctx.config).rpc_urls }),
+              chains: ctx.x402.chains,
               confirmations_min: ctx.config.evm_confirmations,
             }),
           }),

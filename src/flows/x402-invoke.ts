@@ -96,6 +96,15 @@ export async function invokeWithX402(
   const inProcess = runsInProcessAt(spec.service.endpoints);
   // Where a later search for the settlement may start (a head read in the last seconds will do).
   const from_block = await headOf(deps.chains, caip2Of(spec.payment.network), { recent: true });
+  // Whether the reconciliation was written ahead (a payment without an EIP-3009 authorization
+  // cannot be reconciled from chain: its endings then book or refund unguarded, as before).
+  let ahead = false;
+  const endAhead = async (
+    tx: Tx,
+    order_id: string,
+    state: "settled" | "released",
+    tx_hash: Hex | null,
+  ) => (ahead ? endWrittenAhead(tx, deps, { order_id, state, tx_hash }) : true);
   const pay = async (tx: Tx) => {
     const made = await deps.purchases.createOrder(tx, {
       buyer_id: spec.buyer_id,
@@ -116,7 +125,7 @@ export async function invokeWithX402(
     // Written ahead with the payment: should this process die before the settlement's outcome
     // is booked, a reconciler asks the chain whether the authorization was used and books the
     // order or refunds it (src/flows/x402-reconcile.ts). The invoke ends it itself otherwise.
-    await schedulePendingSettlement(tx, deps, {
+    ahead = await schedulePendingSettlement(tx, deps, {
       order_id: paid.id,
       buyer_id: spec.buyer_id,
       payment: spec.payment,
@@ -141,11 +150,7 @@ export async function invokeWithX402(
               auto_confirm: false,
             });
             if (!report.result.ok) {
-              await endWrittenAhead(tx, deps, {
-                order_id: begun.order.id,
-                state: "released",
-                tx_hash: null,
-              });
+              await endAhead(tx, begun.order.id, "released", null);
             }
             return { order: begun.order, report };
           })
@@ -165,9 +170,7 @@ export async function invokeWithX402(
     // The work failed: the order is failed and its payment refunded (nothing was booked), and
     // the authorization is never settled.
     if (!started.report) {
-      await deps.db.transaction((tx) =>
-        endWrittenAhead(tx, deps, { order_id: order.id, state: "released", tx_hash: null }),
-      );
+      await deps.db.transaction((tx) => endAhead(tx, order.id, "released", null));
     }
     await spec.payment.cancel();
     return {
@@ -185,9 +188,8 @@ export async function invokeWithX402(
   const settled = await spec.payment.settle({ result: report.result.value });
   if (settled.status === "settled") {
     const done = await deps.db.transaction(async (tx) => {
-      const ended = { order_id: order.id, state: "settled" as const };
       const tx_hash = settled.response.transaction as Hex;
-      if (!(await endWrittenAhead(tx, deps, { ...ended, tx_hash }))) {
+      if (!(await endAhead(tx, order.id, "settled", tx_hash))) {
         // A reconciler found it on chain first and booked it.
         return { order: await deps.orders.get(tx, order.id), receipts: [] };
       }
@@ -211,10 +213,9 @@ export async function invokeWithX402(
   }
   if (settled.status === "failed") {
     const undone = await deps.db.transaction(async (tx) => {
-      const ended = { order_id: order.id, state: "released" as const, tx_hash: null };
       const current = await deps.orders.get(tx, order.id);
       // A reconciler that saw the authorization lapse refunded it already.
-      if (!(await endWrittenAhead(tx, deps, ended))) return { order: current };
+      if (!(await endAhead(tx, order.id, "released", null))) return { order: current };
       const why = `x402 settlement failed: ${settled.response.errorReason ?? ""}`;
       return deps.fulfilment.resolve(tx, current, { id: "system", reason: why }, "refund");
     });

@@ -1,7 +1,7 @@
 import type { SettleResponse } from "@x402/core/types";
 import type { Database, Tx } from "../db/db.ts";
 import type { Clock } from "../kernel/clock.ts";
-import { Problem } from "../kernel/problem.ts";
+import { isProblem, Problem } from "../kernel/problem.ts";
 import type { Ledger } from "../ledger/index.ts";
 import type { Order, Orders } from "../orders/index.ts";
 import type { HandlerOutcome, Outbox, OutboxHandler } from "../outbox/index.ts";
@@ -130,9 +130,10 @@ export async function headOf(
 }
 
 /**
- * Remembers a settlement whose outcome is unknown and schedules its reconciliation, in the
- * caller's transaction (the one that keeps the order from auto-confirming). A pipeline's
- * payment passes `subject: "pipeline"`, the job's id as `order_id` and its ledger advance.
+ * Remembers a settlement whose outcome is unknown (or may become so: written ahead) and
+ * schedules its reconciliation, in the caller's transaction. False, and nothing written, when
+ * the payment carries no authorization the chain could be asked about. A pipeline's payment
+ * passes `subject: "pipeline"`, the job's id as `order_id` and its ledger advance.
  */
 export async function schedulePendingSettlement(
   tx: Tx,
@@ -147,11 +148,12 @@ export async function schedulePendingSettlement(
     subject?: "order" | "pipeline";
     advance_id?: string;
   },
-): Promise<void> {
+): Promise<boolean> {
   const auth = authorizationOf(spec.payment.payload);
-  // The exact scheme on EVM always carries an EIP-3009 authorization; without one there is
-  // nothing the chain could be asked, and the order stays for an operator.
-  if (!auth) return;
+  // The exact scheme on EVM carries an EIP-3009 authorization (or a Permit2 one, which this
+  // hub cannot ask the chain about): without one there is nothing to reconcile from, and an
+  // unknown outcome stays for an operator.
+  if (!auth) return false;
   const now_ms = deps.clock.now_ms();
   const sent = spec.settlement?.transaction ?? "";
   const tx_hash = /^0x[0-9a-fA-F]{64}$/.test(sent) ? (sent as Hex) : null;
@@ -179,6 +181,7 @@ export async function schedulePendingSettlement(
     due_at_ms: now_ms + RECONCILE_INTERVAL_MS,
     dedupe_key: `x402_reconcile:${spec.order_id}`,
   });
+  return true;
 }
 
 /**
@@ -275,9 +278,11 @@ export async function reconcileX402Settlement(
       });
       if (!mine) return false;
       const why = "x402 authorization expired unused: the settlement never happened";
+      // Read again now that the record is ours: the order may have moved since (a dispute).
+      const current = await deps.orders.get(tx, order_id);
       // An order that ended otherwise (its work failed and was refunded) keeps its end.
-      if (AWAITING_SETTLEMENT.has(order.status)) {
-        await deps.fulfilment.resolve(tx, order, { id: "system", reason: why }, "refund");
+      if (AWAITING_SETTLEMENT.has(current.status)) {
+        await deps.fulfilment.resolve(tx, current, { id: "system", reason: why }, "refund");
       }
       if (p.payment_id && p.payload_sha256) {
         await dropPendingPaymentId(tx, { id: p.payment_id, payload_sha256: p.payload_sha256 });
@@ -297,11 +302,22 @@ export async function reconcileX402Settlement(
   return { outcome: "waiting", reason, retry_at_ms };
 }
 
-/** The outbox handler of TOPIC_X402_RECONCILE; RPC failures retry with the outbox's backoff. */
+/**
+ * The outbox handler of TOPIC_X402_RECONCILE. Waiting for the chain (or for the order's work to
+ * end) and an RPC endpoint that fails for a while use up none of the message's attempts: money
+ * waits on this, for as long as it takes. Other failures retry with the outbox's backoff.
+ */
 export function x402ReconcileHandler(deps: ReconcileDeps): OutboxHandler {
   return async (message): Promise<HandlerOutcome> => {
-    const r = await reconcileX402Settlement(deps, String(message.payload.order_id));
+    let r: Reconciled;
+    try {
+      r = await reconcileX402Settlement(deps, String(message.payload.order_id));
+    } catch (error) {
+      if (!isProblem(error) || error.code !== "PAYMENT_RPC_ERROR") throw error;
+      const retry_at_ms = deps.clock.now_ms() + RECONCILE_INTERVAL_MS;
+      return { outcome: "wait", reason: error.message, retry_at_ms };
+    }
     if (r.outcome !== "waiting") return { outcome: "done" };
-    return { outcome: "retry", reason: r.reason, retry_at_ms: r.retry_at_ms };
+    return { outcome: "wait", reason: r.reason, retry_at_ms: r.retry_at_ms };
   };
 }

@@ -25,7 +25,7 @@ import type { RateLimiter } from "../ratelimit/index.ts";
 import type { KeySet, Receipts } from "../receipts/index.ts";
 import type { Stats } from "../stats/index.ts";
 import type { Webhooks } from "../webhooks/index.ts";
-import type { X402Gate, X402Terms } from "../x402/index.ts";
+import type { ChainClients, X402Gate, X402Terms } from "../x402/index.ts";
 import type { HubPolicy } from "./peac/policy.ts";
 
 /** What routes may use: the modules and the database. Routes stay thin adapters over these. */
@@ -77,4 +77,6 @@ export interface HubX402 {
   terms: X402Terms;
   /** The ledger asset the token is booked as. */
   asset: string;
+  /** RPC clients of the chains the hub reads (AGX_EVM_RPC_URL(S), else AGX_X402_RPC_URL). */
+  chains: ChainClients;
 }

@@ -132,6 +132,7 @@ export async function invokeWithX402Meta(
     clock: ctx.clock,
     outbox: ctx.outbox,
     webhooks: ctx.webhookFlows,
+    chains: x.chains,
   };
   let buyer: BuyerOfX402;
   try {

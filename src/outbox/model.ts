@@ -25,12 +25,15 @@ export interface OutboxMessage {
 /**
  * What a handler reports. Throwing counts as `retry` with the error as reason. `recorded`: done,
  * and the handler already finished the message (Outbox.finish) in the transaction that wrote its
- * results, so the worker writes nothing more for it.
+ * results, so the worker writes nothing more for it. `wait`: nothing failed, the message is
+ * simply not due yet (a reconciler waiting for the chain); look again at `retry_at_ms`, without
+ * using up one of its attempts.
  */
 export type HandlerOutcome =
   | { outcome: "done" }
   | { outcome: "recorded" }
   | { outcome: "retry"; reason: string; retry_at_ms?: number }
+  | { outcome: "wait"; reason: string; retry_at_ms: number }
   | { outcome: "dead"; reason: string };
 
 /** What a batch handler may tell the worker before it answers. */

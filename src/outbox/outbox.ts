@@ -162,6 +162,10 @@ export function createOutboxWorker(deps: WorkerDeps) {
       if (outcome.outcome === "recorded") continue;
       if (outcome.outcome === "done") {
         done.push(message.id);
+      } else if (outcome.outcome === "wait") {
+        await store.reschedule(db.kysely, message.id, outcome.retry_at_ms, outcome.reason, {
+          attempt_back: true,
+        });
       } else if (outcome.outcome === "dead" || message.attempts >= attempts_max) {
         await store.finish(db.kysely, message.id, "dead", now_ms, outcome.reason);
         logger.warn({ id: message.id, topic: message.topic }, "outbox message gave up");

@@ -150,10 +150,17 @@ export async function reschedule(
   id: string,
   due_at_ms: number,
   error: string,
+  options: { attempt_back?: boolean } = {},
 ): Promise<void> {
   await q(ex)
     .updateTable("outbox_messages")
-    .set({ due_at_ms, last_error: error, locked_until_ms: 0 })
+    .set({
+      due_at_ms,
+      last_error: error,
+      locked_until_ms: 0,
+      // A wait, not a failure: the claim's attempt is given back.
+      ...(options.attempt_back ? { attempts: sql`attempts - 1` } : {}),
+    })
     .where("id", "=", id)
     .where(pendingGuard)
     .execute();

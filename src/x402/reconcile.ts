@@ -75,8 +75,13 @@ export function authorizationOf(
 ): { from: Hex; nonce: Hex; valid_before: bigint } | null {
   const a = (payload.payload as { authorization?: Record<string, unknown> }).authorization;
   if (!a || typeof a.from !== "string" || typeof a.nonce !== "string") return null;
-  if (typeof a.validBefore !== "string" || !/^[0-9]{1,20}$/.test(a.validBefore)) return null;
-  return { from: a.from as Hex, nonce: a.nonce as Hex, valid_before: BigInt(a.validBefore) };
+  // A string as the wire types have it, or a JSON number (which verify takes too).
+  const before =
+    typeof a.validBefore === "number" && Number.isSafeInteger(a.validBefore) && a.validBefore >= 0
+      ? String(a.validBefore)
+      : a.validBefore;
+  if (typeof before !== "string" || !/^[0-9]{1,20}$/.test(before)) return null;
+  return { from: a.from as Hex, nonce: a.nonce as Hex, valid_before: BigInt(before) };
 }
 
 /** Records a pending settlement (once per order or job; a second record is ignored). */

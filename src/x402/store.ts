@@ -113,7 +113,11 @@ export async function releasePaymentId(
     .execute();
 }
 
-/** Frees an identifier left `pending` by a settlement that, reconciled, never happened. */
+/**
+ * Frees an identifier whose settlement, reconciled, never happened: left `pending` by an unknown
+ * outcome, or `reserved` by a process that died before settling (its authorization has lapsed,
+ * so no call can still be using it).
+ */
 export async function dropPendingPaymentId(
   ex: Executor,
   spec: { id: string; payload_sha256: string },
@@ -122,7 +126,7 @@ export async function dropPendingPaymentId(
     .deleteFrom("x402_payment_ids")
     .where("id", "=", spec.id)
     .where("payload_sha256", "=", spec.payload_sha256)
-    .where("state", "=", "pending")
+    .where("state", "in", ["pending", "reserved"])
     .execute();
 }
 

@@ -73,6 +73,47 @@ describeStores("outbox", (store) => {
     expect(current?.state).toBe("dead");
   });
 
+  it("lets a handler wait (not due yet) as often as it needs without using up its attempts", async () => {
+    const topic = `t.${Math.random()}`;
+    const m = await store.db.transaction((tx) => outbox.enqueue(tx, { topic, payload: {} }));
+    let calls = 0;
+    const worker = createOutboxWorker({
+      db: store.db,
+      clock,
+      logger,
+      attempts_max: 2,
+      handlers: {
+        [topic]: async () => {
+          calls++;
+          if (calls <= 5) {
+            return {
+              outcome: "wait",
+              reason: "chain not there yet",
+              retry_at_ms: clock.now_ms() + 1_000,
+            };
+          }
+          if (calls === 6) throw new Error("peer down");
+          return { outcome: "done" };
+        },
+      },
+    });
+    for (let i = 0; i < 5; i++) {
+      expect(await worker.runOnce()).toBe(1);
+      // Not due before the time it asked for.
+      expect(await worker.runOnce()).toBe(0);
+      const current = await outbox.get(store.db.kysely, m.id);
+      expect([current?.state, current?.last_error]).toEqual(["pending", "chain not there yet"]);
+      clock.advance(1_000);
+    }
+    // A real failure after all that waiting still has its attempts left.
+    await worker.runOnce();
+    expect((await outbox.get(store.db.kysely, m.id))?.state).toBe("pending");
+    clock.advance(limits.outbox_backoff_ms[4] * 2);
+    await worker.runOnce();
+    expect(calls).toBe(7);
+    expect((await outbox.get(store.db.kysely, m.id))?.state).toBe("done");
+  });
+
   it("holds a timed event until it is due and lets it be cancelled by name", async () => {
     const topic = `t.${Math.random()}`;
     const seen: OutboxMessage[] = [];

@@ -164,7 +164,7 @@ run("reconciling x402-paid pipelines whose settlement outcome was unknown", () =
     const { job_id } = await pendingPipeline(async (id) => {
       // The broadcast is lost (dropped from the mempool): the authorization is never used.
       await test.request({ method: "anvil_dropAllTransactions" as never, params: [] as never });
-      expect(await handler(messageOf(id))).toMatchObject({ outcome: "retry" });
+      expect(await handler(messageOf(id))).toMatchObject({ outcome: "wait" });
     });
     await test.increaseTime({ seconds: 3_600 });
     await c.mine(1);

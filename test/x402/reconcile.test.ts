@@ -237,11 +237,11 @@ run("reconciling x402 settlements whose outcome was unknown", () => {
     const lost = await pendingCall(async (id) => {
       // The broadcast is lost (dropped from the mempool): the authorization is never used.
       await test.request({ method: "anvil_dropAllTransactions" as never, params: [] as never });
-      expect(await handler(messageOf(id))).toMatchObject({ outcome: "retry" });
+      expect(await handler(messageOf(id))).toMatchObject({ outcome: "wait" });
     });
     const stalled = await stalledCall("before_broadcast");
     const died = stalled.order_id;
-    expect(await handler(messageOf(died))).toMatchObject({ outcome: "retry" });
+    expect(await handler(messageOf(died))).toMatchObject({ outcome: "wait" });
     // Woken, the stale call learns nothing of the settlement: pending, for the reconciler.
     expect((await stalled.resume()).status).toBe(504);
     // (The buyer's client signs with the machine's clock: paid calls end here for this chain.)

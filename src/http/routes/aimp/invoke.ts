@@ -282,6 +282,7 @@ async function handleX402(
       clock: ctx.clock,
       outbox: ctx.outbox,
       webhooks: ctx.webhookFlows,
+      chains: x.chains,
     },
     {
       service: cap.service,
