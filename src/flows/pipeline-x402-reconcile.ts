@@ -149,9 +149,12 @@ export async function reconcilePipelinePayment(
     });
     return mine ? { outcome: "settled", tx_hash: seen.tx_hash } : { outcome: "done" };
   }
-  // The float's rest returns to the payer when the job ends: undo only after that.
+  // The float's rest returns to the payer when the job ends: undo only after that (a job whose
+  // runner died is taken over and ends after its lease).
   const job = await createPipelines({ clock: deps.clock }).find(deps.db.kysely, p.order_id);
-  if (job?.status === "running") return { outcome: "job_running" };
+  if (job && job.status !== "succeeded" && job.status !== "failed") {
+    return { outcome: "job_running" };
+  }
   const mine = await deps.db.transaction(async (tx) => {
     const spec = { order_id: p.order_id, state: "released" as const, tx_hash: null };
     if (!(await endPendingSettlement(tx, { ...spec, now_ms }))) return false;

@@ -11,12 +11,14 @@ import {
   type ChainClients,
   caip2Of,
   claimTx,
+  type Hex,
+  notePendingSettlementTx,
   type VerifiedPayment,
   x402Problems,
 } from "../x402/index.ts";
 import type { PipelineFlows, PipelineRequest, ResolvedCapability } from "./pipeline.ts";
 import { voidAdvance } from "./pipeline-x402-reconcile.ts";
-import { headOf, schedulePendingSettlement } from "./x402-reconcile.ts";
+import { endWrittenAhead, headOf, schedulePendingSettlement } from "./x402-reconcile.ts";
 
 export interface X402PipelineDeps {
   db: Database;
@@ -24,8 +26,8 @@ export interface X402PipelineDeps {
   clock: Clock;
   logger: Logger;
   flows: Pick<PipelineFlows, "submit" | "run" | "wait" | "view">;
-  /** Schedules the reconciliation of a settlement whose outcome is unknown. */
-  outbox: Pick<Outbox, "enqueue">;
+  /** Schedules the reconciliation of the settlement (written ahead), and cancels it. */
+  outbox: Pick<Outbox, "enqueue" | "cancel">;
   /** The chain's RPC, when known: bounds the later search for a pending settlement. */
   chains?: ChainClients;
   /** The ledger asset the token is booked as. */
@@ -51,6 +53,11 @@ const WAIT_MS_MAX = 5 * 60 * 1000;
  * X402_SETTLEMENT_PENDING, never broadcast again, and reconciled from the chain later (settled
  * once, or the advance undone once the authorization expired unused).
  *
+ * The settlement's reconciliation is written ahead, with the advance: should this process die
+ * before the payment's end is booked, the reconciler claims the settlement from chain, or undoes
+ * the advance once the authorization lapsed unused and the job ended. Each ending here ends that
+ * record first, guarded, so the reconciler and a slow call never both act.
+ *
  * A key-less payer (`issue_job_token`) gets a job access token in the same transaction as the
  * job; it is returned here once (for the 202 or the pending problem) and kept only hashed.
  */
@@ -74,6 +81,11 @@ export async function runPipelineWithX402(
   const advance_id = `x402adv:${sha256Hex(canonicalJson(payment.payload)).slice(0, 48)}`;
   let job: PipelineJob;
   let job_token: string | null = null;
+  // Where a later search for the settlement may start (a head read in the last seconds will do).
+  const from_block = await headOf(deps.chains, caip2Of(payment.network), { recent: true });
+  // Whether the reconciliation was written ahead (not for a payment without an EIP-3009
+  // authorization: its endings then act unguarded).
+  let ahead = false;
   try {
     job = await deps.db.transaction(async (tx) => {
       const d = await deps.ledger.deposit(tx, {
@@ -102,6 +114,15 @@ export async function runPipelineWithX402(
       if (spec.issue_job_token) {
         job_token = await issueJobToken(tx, made.job, deps.clock.now_ms());
       }
+      ahead = await schedulePendingSettlement(tx, deps, {
+        order_id: made.job.id,
+        buyer_id: request.owner_id,
+        payment,
+        settlement: null,
+        from_block,
+        subject: "pipeline",
+        advance_id,
+      });
       return made.job;
     });
   } catch (error) {
@@ -113,7 +134,8 @@ export async function runPipelineWithX402(
   await deps.flows.wait(job.id, waitMsOf(deps.clock, payment));
   const { job: now, page } = await deps.flows.view(deps.db.kysely, job.id, job.owner_id);
   const delivered = now.status === "running" || (now.spent_minor ?? 0n) > 0n;
-  if (!delivered && (await withdrawAdvance(deps, now, advance_id, "all"))) {
+  const end = { ahead, advance_id };
+  if (!delivered && (await withdrawAdvance(deps, now, end, "all"))) {
     await payment.cancel();
     return { job_id: job.id, page, headers: {}, job_token };
   }
@@ -121,6 +143,10 @@ export async function runPipelineWithX402(
   const settled = await payment.settle({ result: page.result ?? null });
   if (settled.status === "settled") {
     await deps.db.transaction(async (tx) => {
+      const tx_hash = settled.response.transaction as Hex;
+      const ended = { order_id: job.id, state: "settled" as const, tx_hash };
+      // A reconciler that found it on chain first claimed it already.
+      if (ahead && !(await endWrittenAhead(tx, deps, ended))) return;
       const claim = await claimTx(tx, {
         chain: caip2Of(settled.response.network),
         tx_hash: settled.response.transaction,
@@ -136,7 +162,7 @@ export async function runPipelineWithX402(
   }
   const extensions = { job_id: job.id, ...(job_token ? { job_token } : {}) };
   if (settled.status === "failed") {
-    await withdrawAdvance(deps, now, advance_id, "what_is_left");
+    await withdrawAdvance(deps, now, end, "what_is_left");
     throw new Problem(
       x402Problems.X402_SETTLEMENT_FAILED,
       `the payment could not be settled (${settled.response.errorReason ?? "unknown"})`,
@@ -145,18 +171,11 @@ export async function runPipelineWithX402(
   }
   // Until the chain says how it ended the advance stays; the reconciler (x402-reconcile.ts)
   // claims the settlement once, or undoes the advance once the authorization expired unused.
-  const from_block = await headOf(deps.chains, caip2Of(settled.response.network));
-  await deps.db.transaction((tx) =>
-    schedulePendingSettlement(tx, deps, {
-      order_id: job.id,
-      buyer_id: job.owner_id,
-      payment,
-      settlement: settled.response,
-      from_block,
-      subject: "pipeline",
-      advance_id,
-    }),
-  );
+  const sent = settled.response.transaction;
+  if (ahead && /^0x[0-9a-fA-F]{64}$/.test(sent)) {
+    const note = { order_id: job.id, tx_hash: sent as Hex, now_ms: deps.clock.now_ms() };
+    await deps.db.transaction((tx) => notePendingSettlementTx(tx, note));
+  }
   throw new Problem(
     x402Problems.X402_SETTLEMENT_PENDING,
     "the settlement was broadcast but not confirmed in time; it will not be sent again",
@@ -174,17 +193,22 @@ function waitMsOf(clock: Clock, payment: VerifiedPayment): number {
 
 /**
  * Takes the unsettled advance back out of the payer's balance (`all`), or undoes it after the
- * job spent some of it (`what_is_left`: see voidAdvance). False when `all` is no longer there
- * (the payer used the refund meanwhile): then the payment is settled instead.
+ * job spent some of it (`what_is_left`: see voidAdvance), ending the record written ahead in
+ * the same transaction (a reconciler that ended it first undid the advance already). False when
+ * `all` is no longer there (the payer used the refund meanwhile): then the payment is settled
+ * instead.
  */
 async function withdrawAdvance(
   deps: X402PipelineDeps,
   job: PipelineJob,
-  advance_id: string,
+  end: { ahead: boolean; advance_id: string },
   how: "all" | "what_is_left",
 ): Promise<boolean> {
+  const { advance_id } = end;
+  const released = { order_id: job.id, state: "released" as const, tx_hash: null };
   return deps.db.transaction(async (tx) => {
     if (how === "what_is_left") {
+      if (end.ahead && !(await endWrittenAhead(tx, deps, released))) return true;
       await voidAdvance(tx, deps.ledger, {
         owner_id: job.owner_id,
         asset: job.asset,
@@ -201,6 +225,7 @@ async function withdrawAdvance(
     });
     // All of it or nothing: a partial void would leave the payment half settled.
     if (account.available_minor < job.quoted_minor) return false;
+    if (end.ahead && !(await endWrittenAhead(tx, deps, released))) return true;
     const r = await deps.ledger.withdraw(tx, {
       id: `${advance_id}.v`,
       owner_id: job.owner_id,

@@ -17,6 +17,7 @@ import {
   createLocalFacilitator,
   createPendingSettlementStore,
   createX402Gate,
+  type Facilitator,
   getPendingSettlement,
 } from "../../src/x402/index.ts";
 import { buyer, startX402Chain, type X402Chain } from "../support/x402-chain.ts";
@@ -35,6 +36,8 @@ const need = (): X402Chain => chain as X402Chain;
 run("reconciling x402-paid pipelines whose settlement outcome was unknown", () => {
   let h: X402Hub;
   let deps: ReconcileDeps;
+  let facilitator: Facilitator;
+  let gateWith: (f: Facilitator) => HubX402["gate"];
   const PRICE = 30_000n;
   const pipeline = {
     nodes: [
@@ -49,7 +52,7 @@ run("reconciling x402-paid pipelines whose settlement outcome was unknown", () =
     const ctx = h.hub.ctx;
     const x = ctx.x402 as HubX402;
     // The hub's facilitator, waiting 300 ms for receipts: with automine off, pending.
-    const facilitator = createLocalFacilitator({
+    facilitator = createLocalFacilitator({
       signer: createEvmSigner({
         rpc_url: c.rpc_url,
         chain_id: c.chain_id,
@@ -59,12 +62,9 @@ run("reconciling x402-paid pipelines whose settlement outcome was unknown", () =
       networks: [c.network],
       pending_store: createPendingSettlementStore(ctx.db.kysely, systemClock),
     });
-    const gate = createX402Gate({
-      facilitator,
-      terms: x.terms,
-      clock: ctx.clock,
-      db: ctx.db.kysely,
-    });
+    gateWith = (f) =>
+      createX402Gate({ facilitator: f, terms: x.terms, clock: ctx.clock, db: ctx.db.kysely });
+    const gate = gateWith(facilitator);
     (ctx as { x402: HubX402 }).x402 = { ...x, gate };
     deps = {
       db: ctx.db,
@@ -98,6 +98,63 @@ run("reconciling x402-paid pipelines whose settlement outcome was unknown", () =
     } finally {
       await c.setAutomine(true);
     }
+  }
+  /**
+   * A key-less paid pipeline whose process stalls in settling, as if it had died there (see
+   * test/x402/reconcile.test.ts): before broadcasting, or after the broadcast was mined but
+   * before the settlement was claimed. `resume` lets the stale call go on.
+   */
+  async function stalledPipeline(when: "before_broadcast" | "after_broadcast") {
+    const c = need();
+    const ctx = h.hub.ctx;
+    const x = ctx.x402 as HubX402;
+    let reached: () => void = () => {};
+    const stalled = new Promise<void>((r) => {
+      reached = r;
+    });
+    let resume: () => void = () => {};
+    const resumed = new Promise<void>((r) => {
+      resume = r;
+    });
+    const dying: Facilitator = {
+      verify: (p, r) => facilitator.verify(p, r),
+      supported: () => facilitator.supported(),
+      settle: async (p, r) => {
+        const sent = when === "after_broadcast" ? await facilitator.settle(p, r) : null;
+        reached();
+        await resumed;
+        if (!sent) throw new Error("the process died before broadcasting");
+        return sent;
+      },
+    };
+    const pending = async () =>
+      (
+        (await ctx.db.kysely
+          .selectFrom("x402_reconciliations" as never)
+          .select(["order_id" as never])
+          .where("state" as never, "=", "pending" as never)
+          .execute()) as { order_id: string }[]
+      ).map((r) => r.order_id);
+    const earlier = new Set(await pending());
+    (ctx as { x402: HubX402 }).x402 = { ...x, gate: gateWith(dying) };
+    const response = buyer(c, c.accounts.buyer).post(`${h.url}/ai-market/pipelines`, pipeline);
+    await stalled;
+    (ctx as { x402: HubX402 }).x402 = x;
+    const fresh = (await pending()).filter((id) => !earlier.has(id));
+    expect(fresh).toHaveLength(1);
+    const job_id = fresh[0] as string;
+    // Written with the advance, before any settlement: the job, its advance, nothing sent yet.
+    expect(await getPendingSettlement(ctx.db.kysely, job_id)).toMatchObject({
+      subject: "pipeline",
+      tx_hash: null,
+    });
+    return {
+      job_id,
+      resume: () => {
+        resume();
+        return response;
+      },
+    };
   }
   const owner = () => addressOwnerId(need().network, need().accounts.buyer.address);
   async function available(owner_id: string): Promise<bigint> {
@@ -153,7 +210,38 @@ run("reconciling x402-paid pipelines whose settlement outcome was unknown", () =
     expect(await h.ledgerOk()).toMatchObject({ ok: true, failures: [] });
   });
 
-  it("a pipeline whose x402 authorization expired unused has its advance undone exactly once, and is never settled", async () => {
+  it("a pipeline whose process died after the broadcast, before claiming it: the reconciler claims the settlement once, the stale call claims nothing", async () => {
+    const c = need();
+    const before = await c.balanceOf(c.accounts.payee.address);
+    const stalled = await stalledPipeline("after_broadcast");
+    const { job_id } = stalled;
+    expect(await c.balanceOf(c.accounts.payee.address)).toBe(before + 2n * PRICE);
+    const outcome = await reconcileX402Settlement(deps, job_id);
+    expect(outcome.outcome).toBe("settled");
+    const tx_hash = (outcome as { tx_hash: string }).tx_hash;
+    // Claimed for the job: never provable again as a deposit.
+    const again = await h.hub.ctx.db.transaction((tx) =>
+      claimTx(tx, {
+        chain: c.network,
+        tx_hash,
+        purpose: "deposit",
+        subject: "someone",
+        now_ms: Date.now(),
+      }),
+    );
+    expect(again).toMatchObject({ outcome: "taken", purpose: "x402", subject: job_id });
+    const ledger = await h.ledgerOk();
+    expect((await stalled.resume()).status).toBe(200);
+    expect(await h.ledgerOk()).toEqual(ledger);
+    expect(await getPendingSettlement(h.hub.ctx.db.kysely, job_id)).toMatchObject({
+      state: "settled",
+      tx_hash,
+    });
+    expect(await c.balanceOf(c.accounts.payee.address)).toBe(before + 2n * PRICE);
+    expect(ledger).toMatchObject({ ok: true, failures: [] });
+  });
+
+  it("a pipeline whose x402 authorization expired unused (broadcast lost, or never sent: the process died first) has its advance undone exactly once, and is never settled", async () => {
     const c = need();
     const before = await c.balanceOf(c.accounts.payee.address);
     const test = createTestClient({ mode: "anvil", transport: http(c.rpc_url) });
@@ -166,19 +254,27 @@ run("reconciling x402-paid pipelines whose settlement outcome was unknown", () =
       await test.request({ method: "anvil_dropAllTransactions" as never, params: [] as never });
       expect(await handler(messageOf(id))).toMatchObject({ outcome: "wait" });
     });
+    const stalled = await stalledPipeline("before_broadcast");
+    const died = stalled.job_id;
+    expect(await handler(messageOf(died))).toMatchObject({ outcome: "wait" });
+    // Woken, the stale call learns nothing of the settlement: pending, for the reconciler.
+    expect((await stalled.resume()).status).toBe(504);
+    // (The buyer's client signs with the machine's clock: paid calls end here for this chain.)
     await test.increaseTime({ seconds: 3_600 });
     await c.mine(1);
-    const outcomes = await Promise.all([
-      reconcileX402Settlement(deps, job_id),
-      reconcileX402Settlement(deps, job_id),
-    ]);
-    expect(outcomes.map((o) => o.outcome).sort()).toEqual(["done", "released"]);
-    expect(await handler(messageOf(job_id))).toEqual({ outcome: "done" });
-    expect(await getPendingSettlement(h.hub.ctx.db.kysely, job_id)).toMatchObject({
-      state: "released",
-    });
-    // The steps were paid from an advance the chain never paid in: written off, visibly.
-    expect(await available(X402_UNPAID_OWNER_ID)).toBe(unpaid - 2n * PRICE);
+    for (const id of [job_id, died]) {
+      const outcomes = await Promise.all([
+        reconcileX402Settlement(deps, id),
+        reconcileX402Settlement(deps, id),
+      ]);
+      expect(outcomes.map((o) => o.outcome).sort()).toEqual(["done", "released"]);
+      expect(await handler(messageOf(id))).toEqual({ outcome: "done" });
+      expect(await getPendingSettlement(h.hub.ctx.db.kysely, id)).toMatchObject({
+        state: "released",
+      });
+    }
+    // The steps were paid from advances the chain never paid in: written off, visibly.
+    expect(await available(X402_UNPAID_OWNER_ID)).toBe(unpaid - 4n * PRICE);
     expect(await available(owner())).toBe(0n);
     expect(await c.balanceOf(c.accounts.payee.address)).toBe(before);
     expect(await h.ledgerOk()).toMatchObject({ ok: true, failures: [] });
