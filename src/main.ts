@@ -111,6 +111,16 @@ export async function createHub(
     await seedBuiltins(tx, ctx.catalog, op.principal.id);
     return op;
   });
+  if (!config.builtin_resale) {
+    // Published before builtin: endpoints were the operator's alone (or while resale was on).
+    const resold = await ctx.catalog.resoldBuiltins(db.kysely, operator.principal.id, 20);
+    if (resold.length > 0) {
+      logger.warn(
+        { services: resold.map((s) => ({ id: s.id, name: s.name, provider_id: s.provider_id })) },
+        "sellers sell the hub's built-in skills (builtin: endpoints) though AGX_BUILTIN_RESALE is off: retire them, or turn resale on",
+      );
+    }
+  }
   const app = await buildApp(ctx);
   const worker = createOutboxWorker({
     db,

@@ -472,6 +472,8 @@ export function createCatalog(deps: CatalogDeps) {
     listServices: (ex: Executor, filter: ServiceFilter, after: string | null, limit: number) =>
       store.listServices(ex, deps.dialect, filter, after, limit),
     countServices: store.countServices,
+    /** Active services on builtin: endpoints not published by `operator_id`, at most `limit`. */
+    resoldBuiltins: store.resoldBuiltins,
   };
 }
 

@@ -448,6 +448,29 @@ export async function listServices(
   return (await query.orderBy("s.id").limit(limit).execute()).map(toService);
 }
 
+/**
+ * Active services on a `builtin:` endpoint whose provider is not `operator_id` (sellers reselling
+ * the hub's compute), at most `limit`.
+ */
+export async function resoldBuiltins(
+  ex: Executor,
+  operator_id: string,
+  limit: number,
+): Promise<Service[]> {
+  const rows = await q(ex)
+    .selectFrom("catalog_services as s")
+    .select(["s.id", "s.body", "s.status", "s.latest"])
+    .where("s.latest", "=", 1)
+    .where("s.status", "=", "active")
+    .where("s.provider_id", "!=", operator_id)
+    .where("s.body", "like", '%"url":"builtin:%')
+    .orderBy("s.id")
+    .limit(limit)
+    .execute();
+  // The body is the service's JSON: the pattern may also match a description; look again.
+  return rows.map(toService).filter((s) => s.endpoints.some((e) => e.url.startsWith("builtin:")));
+}
+
 export async function insertQuotes(ex: Executor, rows: QuoteRow[]): Promise<void> {
   if (rows.length === 0) return;
   await q(ex).insertInto("catalog_quotes").values(rows).execute();

@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { newId } from "../../src/kernel/ids.ts";
+import { createHub } from "../../src/main.ts";
 import { startTestHub, type TestHub } from "../support/hub.ts";
 
 const u = () => Math.random().toString(36).slice(2, 10);
@@ -141,5 +147,42 @@ describe("a hub that lets sellers resell its built-in skills (AGX_BUILTIN_RESALE
     expect(loadConfig({ env: { AGX_BUILTIN_RESALE: "true" } }).builtin_resale).toBe(true);
     expect(loadConfig({ env: { AGX_BUILTIN_RESALE: "false" } }).builtin_resale).toBe(false);
     expect(() => loadConfig({ env: { AGX_BUILTIN_RESALE: "sometimes" } })).toThrow(ConfigError);
+  });
+});
+
+describe("a hub started with resale off over services that resell its built-in skills", () => {
+  it("names them in a warning at start (published while resale was on, or before the rule)", async () => {
+    const data_dir = mkdtempSync(join(tmpdir(), "agx-resale-"));
+    const overrides = { env: "test" as const, log_level: "silent", port: 0, data_dir };
+    const first = await startTestHub({ config: { ...overrides, builtin_resale: true } });
+    const s = await seller(first);
+    const name = `resold-${u()}`;
+    const made = await first.call("POST", "/api/v1/catalog/services", {
+      key: s.key,
+      body: service(name, "builtin:hash.digest#digest"),
+    });
+    expect(made.status).toBe(201);
+    await first.close();
+
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const hub = await createHub(loadConfig({ env: {}, overrides }), {
+      logger: pino({ level: "warn" }, sink),
+    });
+    try {
+      const warned = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 40);
+      expect(warned).toHaveLength(1);
+      expect(warned[0].msg).toContain("AGX_BUILTIN_RESALE is off");
+      expect(warned[0].services).toEqual([
+        { id: made.body.id, name, provider_id: expect.stringMatching(/^prn_/) },
+      ]);
+    } finally {
+      await hub.close();
+    }
   });
 });
