@@ -19,6 +19,7 @@ import {
   type Hex,
   insertPendingSettlement,
   type VerifiedPayment,
+  x402Limits,
   x402Problems,
 } from "../x402/index.ts";
 import type { Fulfilment } from "./fulfil.ts";
@@ -108,10 +109,15 @@ export async function bookX402Settlement(
   return deps.fulfilment.confirm(tx, current, { id: spec.buyer_id, reason: "x402 settled" });
 }
 
+/** The last head read per chain (CAIP-2), for `headOf` when a read is slow or fails. */
+const lastHeads = new Map<string, bigint>();
+
 /**
  * The chain's head block number, or 0 when unknown (the later search then starts at 0). With
- * `recent`, a head the client read in the last few seconds will do: an older head only starts
- * the later search a little earlier.
+ * `recent` (a paid call writing its reconciliation ahead), a head the client read in the last
+ * few seconds will do, and a read slower than `head_read_wait_ms` is not waited for: the last
+ * head this process saw on the chain stands in. Any older head is still a lower bound: it only
+ * starts the later search a little earlier.
  */
 export async function headOf(
   chains: ChainClients | undefined,
@@ -121,11 +127,23 @@ export async function headOf(
   if (!chains?.has(network)) return 0n;
   try {
     const client = chains.clientOf(network);
-    return await (options.recent
-      ? client.getBlockNumber()
-      : client.getBlockNumber({ cacheTime: 0 }));
+    if (!options.recent) return await client.getBlockNumber({ cacheTime: 0 });
+    const read = client.getBlockNumber().then((head) => {
+      lastHeads.set(network, head);
+      return head;
+    });
+    read.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const stand_in = new Promise<bigint>((resolve) => {
+      timer = setTimeout(() => resolve(lastHeads.get(network) ?? 0n), x402Limits.head_read_wait_ms);
+    });
+    try {
+      return await Promise.race([read, stand_in]);
+    } finally {
+      clearTimeout(timer);
+    }
   } catch {
-    return 0n;
+    return lastHeads.get(network) ?? 0n;
   }
 }
 

@@ -59,6 +59,11 @@ export const x402Limits = {
   eip3009_key_window_bits: 6,
   /** One JSON-RPC call of the transfer-proof verifier. */
   rpc_timeout_ms: 10_000,
+  /**
+   * How long a paid call waits for the chain's head before writing its reconciliation ahead
+   * with the last head seen instead (an RPC endpoint in trouble must not slow every call).
+   */
+  head_read_wait_ms: 500,
   /** Kept-alive sockets to one JSON-RPC endpoint, at most (more calls queue for one). */
   rpc_sockets_max: 32,
   /** Largest JSON-RPC answer read (viem's own default bound). */
