@@ -212,6 +212,7 @@ export const ROUTE_RULES: Record<string, RuleName> = {
   "POST /api/v1/webhooks/{id}/redeliver": "buyer_own",
   "GET /api/v1/admin/webhooks/deliveries": "admin",
   "GET /api/v1/admin/escrow-actions": "admin",
+  "GET /api/v1/admin/x402-settlements": "admin",
   // Tried with an order that has no escrow action: everyone is refused, the operator with a 404.
   "POST /api/v1/admin/escrow-actions/{orderId}/retry": "nobody",
   // Tried with an id that names no delivery: everyone is refused, the operator with a 404.

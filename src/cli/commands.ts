@@ -9,6 +9,7 @@ import { registerKeyCommands } from "./keys.ts";
 import { registerMachineCommands } from "./machines.ts";
 import { registerPipelineCommand } from "./pipeline.ts";
 import { registerWebhookCommands } from "./webhooks.ts";
+import { registerX402Commands } from "./x402.ts";
 
 /** Every command that talks to a hub through the SDK (or runs the benchmarks), on one io. */
 export function registerClientCommands(program: Command, io: ClientCliIo = processClientIo): void {
@@ -18,6 +19,7 @@ export function registerClientCommands(program: Command, io: ClientCliIo = proce
   registerMachineCommands(program, io);
   registerWebhookCommands(program, io);
   registerEscrowCommands(program, io);
+  registerX402Commands(program, io);
   registerPipelineCommand(program, io);
   registerAgentCommands(program, io);
   registerBenchCommand(program, io);

@@ -4,16 +4,15 @@ import {
   clientOf,
   type HubFlags,
   jsonText,
+  listingFlags,
   processClientIo,
   runHubCommand,
   table,
-  UsageError,
   withHubOptions,
 } from "./hub-client.ts";
 import { paint, statusText } from "./ui.ts";
 
 const STATES = ["pending", "broadcast", "done", "failed"] as const;
-type State = (typeof STATES)[number];
 
 interface ListFlags extends HubFlags {
   state?: string;
@@ -21,17 +20,10 @@ interface ListFlags extends HubFlags {
 }
 
 async function list(flags: ListFlags, io: ClientCliIo) {
-  const state = flags.state;
-  if (state !== undefined && !STATES.includes(state as State)) {
-    throw new UsageError(`--state ${state}: one of ${STATES.join(", ")}`);
-  }
-  const limit = flags.limit === undefined ? 20 : Number(flags.limit);
-  if (!(Number.isInteger(limit) && limit >= 1 && limit <= 100)) {
-    throw new UsageError(`--limit ${flags.limit} is not an integer 1–100`);
-  }
+  const { state, limit } = listingFlags(flags, STATES);
   const page = await clientOf(flags, io).escrowActions({
     limit,
-    ...(state ? { state: state as State } : {}),
+    ...(state ? { state } : {}),
   });
   if (flags.json) return io.out(jsonText(page));
   if (page.items.length === 0) {

@@ -138,3 +138,19 @@ export function table(rows: string[][], io?: Pick<ClientCliIo, "colour">): strin
   if (io?.colour && lines[0] !== undefined) lines[0] = `\u001b[1m${lines[0]}\u001b[22m`;
   return lines.join("\n").concat(rows.length ? "\n" : "");
 }
+
+/** A listing's `--state` (one of `states`, optional) and `--limit` (1–100, 20 by default). */
+export function listingFlags<S extends string>(
+  flags: { state?: string; limit?: string },
+  states: readonly S[],
+): { state: S | undefined; limit: number } {
+  const state = flags.state;
+  if (state !== undefined && !states.includes(state as S)) {
+    throw new UsageError(`--state ${state}: one of ${states.join(", ")}`);
+  }
+  const limit = flags.limit === undefined ? 20 : Number(flags.limit);
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= 100)) {
+    throw new UsageError(`--limit ${flags.limit} is not an integer 1–100`);
+  }
+  return { state: state as S | undefined, limit };
+}

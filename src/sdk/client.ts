@@ -446,6 +446,23 @@ export class AgxClient {
     );
   }
 
+  /**
+   * x402 settlements and their reconciliation (admin key): every x402 payment's record; one
+   * `pending` long past its `valid_before` waits for you.
+   */
+  x402Settlements(query: QueryOf<"adminListX402Settlements"> = {}) {
+    return this.json<ResponseBody<"adminListX402Settlements">>(
+      "GET",
+      "/api/v1/admin/x402-settlements",
+      { query },
+    );
+  }
+
+  /** Every x402 settlement record, page after page (admin key). */
+  allX402Settlements(query: Omit<QueryOf<"adminListX402Settlements">, "cursor"> = {}) {
+    return paginate((cursor) => this.x402Settlements({ ...query, ...(cursor ? { cursor } : {}) }));
+  }
+
   // machines and pairings
 
   machines(query: QueryOf<"listMachines"> = {}) {

@@ -598,6 +598,42 @@ export interface Operations {
       updated_at: string;
     };
   };
+  /** x402 settlements and their reconciliation, by order or job (operator) */
+  adminListX402Settlements: {
+    method: "GET";
+    path: "/api/v1/admin/x402-settlements";
+    params: Record<string, never>;
+    query: {
+      state?: "pending" | "settled" | "released";
+      limit?: number;
+      cursor?: string;
+    };
+    body: never;
+    response: {
+      items: Array<{
+        subject: "order" | "pipeline";
+        /** The order's id, or the pipeline job's */
+        id: string;
+        buyer_id: string;
+        state: "pending" | "settled" | "released";
+        /** CAIP-2 */
+        network: string;
+        token: string;
+        pay_to: string;
+        /** The EIP-3009 authorization's `from` */
+        authorizer: string;
+        nonce: string;
+        /** From this block time on, an unused authorization can never be used */
+        valid_before: string;
+        amount_atomic: string;
+        /** The settlement's transaction: booked, or the broadcast's when pending */
+        tx_hash: string | null;
+        created_at: string;
+        updated_at: string;
+      }>;
+      next_cursor: string | null;
+    };
+  };
   /** JSON Web Key Set of the receipt issuer (application/jwk-set+json) */
   getJwks: {
     method: "GET";

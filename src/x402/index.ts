@@ -37,6 +37,7 @@ export {
   endPendingSettlement,
   getPendingSettlement,
   insertPendingSettlement,
+  listPendingSettlements,
   notePendingSettlementTx,
   type PendingSettlement,
 } from "./reconcile.ts";

@@ -42,6 +42,8 @@ export interface PendingSettlement {
   advance_id: string | null;
   state: "pending" | "settled" | "released";
   created_at_ms: number;
+  /** When it was written, or last changed (a transaction noted, or its end). */
+  updated_at_ms?: number;
 }
 
 type Int = number | bigint;
@@ -133,7 +135,21 @@ export async function getPendingSettlement(
     .selectAll()
     .where("order_id", "=", order_id)
     .executeTakeFirst();
-  if (!r) return null;
+  return r ? pendingOf(r) : null;
+}
+
+/** Settlement records by order (or job) id, after a cursor; of one state when given. */
+export async function listPendingSettlements(
+  ex: Executor,
+  f: { state?: PendingSettlement["state"]; after: string | null; limit: number },
+): Promise<PendingSettlement[]> {
+  let query = q(ex).selectFrom("x402_reconciliations").selectAll();
+  if (f.state) query = query.where("state", "=", f.state);
+  if (f.after) query = query.where("order_id", ">", f.after);
+  return (await query.orderBy("order_id").limit(f.limit).execute()).map(pendingOf);
+}
+
+function pendingOf(r: Tables["x402_reconciliations"]): PendingSettlement {
   return {
     ...r,
     token: r.token as Hex,
@@ -148,6 +164,7 @@ export async function getPendingSettlement(
     advance_id: r.advance_id ?? null,
     state: r.state as PendingSettlement["state"],
     created_at_ms: Number(r.created_at_ms),
+    updated_at_ms: Number(r.updated_at_ms),
   };
 }
 

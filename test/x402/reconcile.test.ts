@@ -7,6 +7,7 @@ import {
 } from "../../src/flows/x402-reconcile.ts";
 import type { HubX402 } from "../../src/http/context.ts";
 import { systemClock } from "../../src/kernel/clock.ts";
+import { AgxClient } from "../../src/sdk/index.ts";
 import {
   createAuthorizationReader,
   createChainClients,
@@ -260,5 +261,35 @@ run("reconciling x402 settlements whose outcome was unknown", () => {
     }
     expect(await c.balanceOf(c.accounts.payee.address)).toBe(before);
     expect(await h.ledgerOk()).toMatchObject({ ok: true, failures: [] });
+  });
+
+  it("lists every x402 payment's settlement record for the operator, by state, page after page", async () => {
+    const operator = new AgxClient({ url: h.url, apiKey: h.admin });
+    const all = [];
+    for await (const item of operator.allX402Settlements({ limit: 1 })) all.push(item);
+    // This suite's calls: two booked (one by the reconciler after a stall, one normally), one
+    // booked late, and two refunded after their authorizations lapsed.
+    expect(all.map((r) => r.state).sort()).toEqual([
+      "released",
+      "released",
+      "settled",
+      "settled",
+      "settled",
+    ]);
+    const released = await operator.x402Settlements({ state: "released" });
+    expect(released.items).toHaveLength(2);
+    expect(released.items[0]).toMatchObject({
+      subject: "order",
+      state: "released",
+      network: need().network,
+      authorizer: need().accounts.buyer.address.toLowerCase(),
+      amount_atomic: PRICE.toString(),
+      id: expect.stringMatching(/^ord_/),
+    });
+    expect(Date.parse(released.items[0]?.valid_before ?? "")).toBeGreaterThan(0);
+    const agent = await fetch(`${h.url}/api/v1/admin/x402-settlements`, {
+      headers: { authorization: `Bearer ${h.seller.apiKey}` },
+    });
+    expect(agent.status).toBe(403);
   });
 });

@@ -8,6 +8,7 @@ import adminTransfers from "./admin/transfers.ts";
 import adminVerify from "./admin/verify-ledger.ts";
 import adminWebhookDeliveries from "./admin/webhook-deliveries.ts";
 import adminWithdraw from "./admin/withdraw.ts";
+import adminX402Settlements from "./admin/x402-settlements.ts";
 import registerAgent from "./agents/register.ts";
 import bazaar from "./aimp/bazaar.ts";
 import aimpChannels from "./aimp/channels.ts";
@@ -76,6 +77,7 @@ export function registerRoutes(
     adminVerify,
     adminWebhookDeliveries,
     adminEscrowActions,
+    adminX402Settlements,
     jwks,
     peacIssuer,
     peacTxt,
