@@ -36,7 +36,7 @@ async function settlements(flags: ListFlags, io: ClientCliIo) {
       statusText(io, s.state),
       s.network,
       s.amount_atomic,
-      s.valid_before.slice(0, 19),
+      s.valid_before?.slice(0, 19) ?? `${s.valid_before_s} s`,
       s.tx_hash ?? "-",
     ]);
   }

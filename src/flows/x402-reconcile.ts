@@ -115,8 +115,8 @@ const lastHeads = new Map<string, bigint>();
 /**
  * The chain's head block number, or 0 when unknown (the later search then starts at 0). With
  * `recent` (a paid call writing its reconciliation ahead), a head the client read in the last
- * few seconds will do, and a read slower than `head_read_wait_ms` is not waited for: the last
- * head this process saw on the chain stands in. Any older head is still a lower bound: it only
+ * few seconds will do, and once the process has seen a head on the chain, a read slower than
+ * `head_read_wait_ms` is not waited for: the last head seen stands in. Any older head is still a lower bound: it only
  * starts the later search a little earlier.
  */
 export async function headOf(
@@ -133,6 +133,9 @@ export async function headOf(
       return head;
     });
     read.catch(() => undefined);
+    // No head seen on this chain yet (the process's first paid call): wait for it, once, rather
+    // than write 0 (a search from block 0 that a provider may refuse).
+    if (!lastHeads.has(network)) return await read;
     let timer: NodeJS.Timeout | undefined;
     const stand_in = new Promise<bigint>((resolve) => {
       timer = setTimeout(() => resolve(lastHeads.get(network) ?? 0n), x402Limits.head_read_wait_ms);
@@ -316,7 +319,12 @@ export async function reconcileX402Settlement(
   const expiry_ms = Number(p.valid_before) * 1000 + EXPIRY_GRACE_MS;
   const reason =
     seen.kind === "open" ? "the authorization is neither used nor expired" : seen.reason;
-  const retry_at_ms = Math.max(now_ms + 1_000, Math.min(now_ms + RECONCILE_INTERVAL_MS, expiry_ms));
+  // Until the expiry, look again at it (or every interval); past it (used, but its transaction
+  // not found yet, or not deep enough), every interval: never in a tight loop.
+  const retry_at_ms =
+    expiry_ms > now_ms
+      ? Math.max(now_ms + 1_000, Math.min(now_ms + RECONCILE_INTERVAL_MS, expiry_ms))
+      : now_ms + RECONCILE_INTERVAL_MS;
   return { outcome: "waiting", reason, retry_at_ms };
 }
 

@@ -623,8 +623,10 @@ export interface Operations {
         /** The EIP-3009 authorization's `from` */
         authorizer: string;
         nonce: string;
-        /** From this block time on, an unused authorization can never be used */
-        valid_before: string;
+        /** From this block time on, an unused authorization can never be used (null: beyond any date) */
+        valid_before: string | null;
+        /** The same, in Unix seconds */
+        valid_before_s: string;
         amount_atomic: string;
         /** The settlement's transaction: booked, or the broadcast's when pending */
         tx_hash: string | null;

@@ -13,13 +13,14 @@ describe("agx x402 settlements: every x402 payment's settlement record, for the 
   let agent: Record<string, string>;
   const open = newId("ord");
   const booked = newId("ord");
+  const forever = newId("ord");
   const tx_hash = `0x${"cd".repeat(32)}` as const;
   beforeAll(async () => {
     h = await startListeningHub();
     admin = { AGX_URL: h.url, AGX_KEY: h.t.adminKey };
     agent = { AGX_URL: h.url, AGX_KEY: (await h.agent()).key };
     const db = h.t.hub.ctx.db.kysely;
-    for (const order_id of [open, booked]) {
+    for (const order_id of [open, booked, forever]) {
       await insertPendingSettlement(db, {
         order_id,
         buyer_id: "prn_buyer",
@@ -28,7 +29,8 @@ describe("agx x402 settlements: every x402 payment's settlement record, for the 
         pay_to: "0x00000000000000000000000000000000000000b2",
         authorizer: "0x00000000000000000000000000000000000000c3",
         nonce: `0x${"ab".repeat(32)}`,
-        valid_before: 1_900_000_000n,
+        // A payer may sign a validBefore beyond any date.
+        valid_before: order_id === forever ? 10n ** 19n : 1_900_000_000n,
         amount_atomic: 20_000n,
         tx_hash: null,
         from_block: 7n,
@@ -56,9 +58,17 @@ describe("agx x402 settlements: every x402 payment's settlement record, for the 
       new RegExp(`${open}\\s+pending\\s+eip155:31337\\s+20000\\s+2030-03-17T17:46:40\\s+-`),
     );
     expect(all.out).toMatch(new RegExp(`${booked}\\s+settled\\s+.*${tx_hash}`));
+    expect(all.out).toMatch(
+      new RegExp(`${forever}\\s+pending\\s+.*\\s+10000000000000000000 s\\s+-`),
+    );
     const only = await agx(["x402", "settlements", "--state", "pending", "--json"], admin);
-    const page = JSON.parse(only.out) as { items: { id: string; subject: string }[] };
-    expect(page.items).toEqual([expect.objectContaining({ id: open, subject: "order" })]);
+    const page = JSON.parse(only.out) as { items: { id: string; valid_before: string | null }[] };
+    expect(page.items.map((i) => [i.id, i.valid_before])).toEqual(
+      [
+        [open, "2030-03-17T17:46:40.000Z"],
+        [forever, null],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
     expect((await agx(["x402", "settlements", "--state", "released"], admin)).out).toBe(
       "no released x402 settlements\n",
     );

@@ -20,10 +20,11 @@ const SettlementWire = Type.Object({
   pay_to: Type.String(),
   authorizer: Type.String({ description: "The EIP-3009 authorization's `from`" }),
   nonce: Type.String(),
-  valid_before: Type.String({
-    format: "date-time",
-    description: "From this block time on, an unused authorization can never be used",
+  valid_before: Type.Union([Type.String({ format: "date-time" }), Type.Null()], {
+    description:
+      "From this block time on, an unused authorization can never be used (null: beyond any date)",
   }),
+  valid_before_s: Type.String({ pattern: "^[0-9]+$", description: "The same, in Unix seconds" }),
   amount_atomic: Type.String({ pattern: "^[0-9]+$" }),
   tx_hash: Type.Union([Type.String(), Type.Null()], {
     description: "The settlement's transaction: booked, or the broadcast's when pending",
@@ -31,6 +32,9 @@ const SettlementWire = Type.Object({
   created_at: Type.String({ format: "date-time" }),
   updated_at: Type.String({ format: "date-time" }),
 });
+
+/** The last second a JavaScript Date can show (a payer may sign a `validBefore` far beyond it). */
+const LAST_DATE_S = 8_640_000_000_000n;
 
 const wire = (p: PendingSettlement) => ({
   subject: p.subject,
@@ -42,7 +46,9 @@ const wire = (p: PendingSettlement) => ({
   pay_to: p.pay_to,
   authorizer: p.authorizer,
   nonce: p.nonce,
-  valid_before: new Date(Number(p.valid_before) * 1000).toISOString(),
+  valid_before:
+    p.valid_before <= LAST_DATE_S ? new Date(Number(p.valid_before) * 1000).toISOString() : null,
+  valid_before_s: p.valid_before.toString(),
   amount_atomic: p.amount_atomic.toString(),
   tx_hash: p.tx_hash,
   created_at: new Date(p.created_at_ms).toISOString(),
